@@ -1,0 +1,3 @@
+export { EnvValidationError, env, parseEnv } from './env';
+export type { EnvIssue } from './env';
+export { maskSecret, redactConfig, redactUrl, SECRET_VARIABLES } from './secrets';
