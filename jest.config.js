@@ -28,7 +28,7 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench,test/unit}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
