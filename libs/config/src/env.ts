@@ -24,18 +24,21 @@ export class EnvValidationError extends Error {
  * Values are never echoed in errors; only variable names and the rule they broke.
  * @throws EnvValidationError naming each missing or malformed variable.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    variable: String(issue.path[0] ?? '(environment)'),
-    message: describeIssue(issue),
-  }));
+  const issues = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    const unset = env[variable] === undefined || env[variable] === '';
+    return { variable, message: unset ? 'is required but not set' : describeIssue(issue) };
+  });
   throw new EnvValidationError(issues);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required but not set';
   // zod messages may quote the received value; keep only messages that cannot leak it.
   switch (issue.code) {
     case 'invalid_type':
@@ -63,30 +66,31 @@ export const env = {
   /** An optional string; `undefined` when unset or empty. */
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
   /** A TCP port number 0–65535 (0 = any free port). */
-  port: (fallback: number) => z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
+  port: (fallback: number) =>
+    z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
   /** A whole number within [min, max]. */
   int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
     z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback)),
   /** `true|false|1|0|yes|no`, case-insensitive. */
   boolean: (fallback: boolean) =>
-    z.preprocess(
-      (value) => {
-        const raw = unsetIfEmpty(value);
-        if (raw === undefined) return fallback;
-        const text = String(raw).toLowerCase();
-        if (['true', '1', 'yes'].includes(text)) return true;
-        if (['false', '0', 'no'].includes(text)) return false;
-        return raw;
-      },
-      z.boolean(),
-    ),
+    z.preprocess((value) => {
+      const raw = unsetIfEmpty(value);
+      if (raw === undefined) return fallback;
+      if (typeof raw !== 'string') return raw;
+      const text = raw.toLowerCase();
+      if (['true', '1', 'yes'].includes(text)) return true;
+      if (['false', '0', 'no'].includes(text)) return false;
+      return raw;
+    }, z.boolean()),
   /** A URL with one of the given protocols (e.g. `postgres:`), optional. */
   optionalUrl: (protocols: string[]) =>
     z.preprocess(
       unsetIfEmpty,
       z
         .string()
-        .refine((value) => isUrlWithProtocol(value, protocols), { message: `must be a ${protocols.join(' or ')} URL` })
+        .refine((value) => isUrlWithProtocol(value, protocols), {
+          message: `must be a ${protocols.join(' or ')} URL`,
+        })
         .optional(),
     ),
   /** A URL with one of the given protocols and a default. */
@@ -108,7 +112,7 @@ export const env = {
   snowflakes: () =>
     z.preprocess(
       (value) =>
-        (unsetIfEmpty(value) === undefined ? '' : String(value))
+        (typeof value === 'string' ? value : '')
           .split(',')
           .map((part) => part.trim())
           .filter(Boolean),

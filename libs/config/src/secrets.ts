@@ -38,7 +38,8 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (SECRET_VARIABLES.has(key)) {
-      out[key] = typeof value === 'string' && /^[a-z]+:\/\//.test(value) ? redactUrl(value) : maskSecret(String(value ?? ''));
+      if (typeof value !== 'string') out[key] = value === undefined ? '(unset)' : '****';
+      else out[key] = /^[a-z]+:\/\//.test(value) ? redactUrl(value) : maskSecret(value);
     } else {
       out[key] = value;
     }

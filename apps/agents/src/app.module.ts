@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LoggingModule } from '@app/lifecycle';
+import type { AgentsConfig } from './config/agents.config';
+import { HealthModule } from './health/health.module';
+
+/** Composition root of the agent runner: wires libs and feature modules, holds no logic. */
+@Module({})
+export class AgentsAppModule {
+  /** @param config validated configuration (see `loadAgentsConfig`) */
+  static forRoot(config: AgentsConfig): DynamicModule {
+    return {
+      module: AgentsAppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          skipProcessEnv: true,
+          load: [() => config],
+        }),
+        LoggingModule.forRoot({ app: 'agents', ...config }),
+        HealthModule,
+      ],
+    };
+  }
+}

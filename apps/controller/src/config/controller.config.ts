@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { env, parseEnv } from '@app/config';
+import { lifecycleEnvShape } from '@app/lifecycle';
+
+/**
+ * Environment of the controller process, validated at boot (SPEC §2). Unknown values of
+ * enumerated settings and malformed numbers or URLs stop the process, naming the variable.
+ */
+export const controllerEnvSchema = z.object({
+  ...lifecycleEnvShape,
+  /** HTTP port for /healthz, /readyz, /metrics, /api/v1 and /docs. */
+  HEALTH_PORT: env.port(8080),
+  /** Interface the HTTP server binds. */
+  HTTP_HOST: env.string().default('0.0.0.0'),
+});
+
+/** Validated controller configuration. */
+export type ControllerConfig = z.output<typeof controllerEnvSchema>;
+
+/**
+ * Reads and validates the controller's environment.
+ * @param source the environment (defaults to `process.env`)
+ * @throws EnvValidationError naming each missing or malformed variable
+ */
+export function loadControllerConfig(
+  source: Record<string, string | undefined> = process.env,
+): ControllerConfig {
+  return parseEnv(controllerEnvSchema, source);
+}

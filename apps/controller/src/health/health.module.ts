@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+
+/** Health endpoints of the controller. */
+@Module({ imports: [TerminusModule], controllers: [HealthController] })
+export class HealthModule {}

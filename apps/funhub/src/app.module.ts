@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LoggingModule } from '@app/lifecycle';
+import type { FunhubConfig } from './config/funhub.config';
+import { HealthModule } from './health/health.module';
+
+/** Composition root of the FunHub: wires libs and feature modules, holds no logic. */
+@Module({})
+export class FunhubAppModule {
+  /** @param config validated configuration (see `loadFunhubConfig`) */
+  static forRoot(config: FunhubConfig): DynamicModule {
+    return {
+      module: FunhubAppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          skipProcessEnv: true,
+          load: [() => config],
+        }),
+        LoggingModule.forRoot({ app: 'funhub', ...config }),
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,9 @@
+import 'reflect-metadata';
+import { runApp, startHttpApp } from '@app/lifecycle';
+import { FunhubAppModule } from './app.module';
+import { loadFunhubConfig } from './config/funhub.config';
+
+void runApp('funhub', async () => {
+  const config = loadFunhubConfig();
+  return startHttpApp(FunhubAppModule.forRoot(config), { port: config.FUNHUB_PORT, host: config.HTTP_HOST });
+});

@@ -1,0 +1,54 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { REQUEST_ID_HEADER, requestIdFor } from './logging.module';
+
+/** Where an app's HTTP server listens. */
+export interface HttpListenOptions {
+  /** TCP port; 0 picks any free port (tests, the demo). */
+  port: number;
+  /** Interface to bind, e.g. `0.0.0.0` in containers or `127.0.0.1` on a workstation. */
+  host: string;
+  /** Largest accepted request body in bytes (Fastify `bodyLimit`); default 1 MiB. */
+  bodyLimit?: number;
+}
+
+/**
+ * Creates a Nest app on Fastify for a root module that imports `LoggingModule`, installs the
+ * pino logger, and starts listening. Returns the running app; `app.close()` stops it.
+ * @throws whatever module initialisation throws (e.g. a dependency that cannot be reached)
+ */
+export async function startHttpApp(
+  root: DynamicModule,
+  options: HttpListenOptions,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    root,
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      trustProxy: false,
+      requestIdHeader: false,
+      genReqId: requestIdFor,
+    }),
+    { bufferLogs: true, abortOnError: false },
+  );
+  app.useLogger(app.get(Logger));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      done();
+    });
+  app.flushLogs();
+  await app.listen(options.port, options.host);
+  return app;
+}
+
+/** The port an app actually listens on (useful after listening on port 0). */
+export function listeningPort(app: NestFastifyApplication): number {
+  const address = app.getHttpServer().address();
+  if (address === null || typeof address === 'string') throw new Error('app is not listening on a TCP port');
+  return address.port;
+}
