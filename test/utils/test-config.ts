@@ -1,0 +1,15 @@
+/**
+ * Test infrastructure configuration (the only place the test harness reads `process.env`).
+ * `TEST_POSTGRES_URL`: admin connection to the machine's Postgres (default trust auth on loopback).
+ */
+export const testConfig = {
+  postgresAdminUrl: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  templateDatabase: 'chopsticks_template',
+};
+
+/** `url` with its database name replaced by `database`. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
