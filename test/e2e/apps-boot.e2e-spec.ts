@@ -1,0 +1,32 @@
+import { freePort, spawnApp, waitForHttp200 } from './support/app-process';
+
+/**
+ * Each app boots as a real process, answers its health endpoint on its port, exits 0 within
+ * 10 s of SIGTERM, and refuses to start on a malformed variable, naming it (issue 2).
+ */
+describe('apps boot', () => {
+  const apps = [
+    { app: 'dashboard', portVariable: 'DASHBOARD_PORT', path: '/health', env: {} },
+    { app: 'funhub', portVariable: 'FUNHUB_PORT', path: '/health', env: {} },
+  ];
+
+  it.each(apps)('$app serves $path and exits 0 on SIGTERM', async ({ app, portVariable, path, env }) => {
+    const port = await freePort();
+    const sut = spawnApp(app, { ...env, [portVariable]: String(port), HTTP_HOST: '127.0.0.1' });
+    try {
+      const response = await waitForHttp200(`http://127.0.0.1:${port}${path}`);
+      await expect(response.json()).resolves.toEqual({ status: 'ok' });
+    } finally {
+      const startedAt = Date.now();
+      sut.child.kill('SIGTERM');
+      await expect(sut.exited).resolves.toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    }
+  });
+
+  it.each(apps)('$app refuses a malformed $portVariable and names it', async ({ app, portVariable, env }) => {
+    const sut = spawnApp(app, { ...env, [portVariable]: 'not-a-port' });
+    await expect(sut.exited).resolves.toBe(1);
+    expect(sut.output()).toContain(`${portVariable}: must be number`);
+  });
+});
