@@ -49,31 +49,49 @@ const ALL_APPS = METRICS_APPS;
 const KIND = ['music', 'assistant'] as const;
 /** Top-level slash commands (SPEC §6); anything else is `other`. */
 const COMMAND = ['agents', 'pools', 'music', 'assistant', 'fun', OTHER_LABEL_VALUE] as const;
-/** Agent RPC ops (SPEC §4), with the assistant ops prefixed; anything else is `other`. */
+/** Agent RPC ops: the `rpcOps` keys of `@app/protocol` (SPEC §4); anything else is `other`. */
 const RPC_OP = [
-  'join',
-  'leave',
-  'play',
-  'search',
-  'skip',
-  'pause',
-  'resume',
-  'stop',
-  'volume',
-  'queue',
-  'nowplaying',
-  'remove',
-  'move',
-  'shuffle',
-  'clear',
-  'loop',
+  'voice.join',
+  'voice.leave',
+  'music.play',
+  'music.search',
+  'music.skip',
+  'music.pause',
+  'music.resume',
+  'music.stop',
+  'music.volume',
+  'music.queue',
+  'music.nowplaying',
+  'music.remove',
+  'music.move',
+  'music.shuffle',
+  'music.clear',
+  'music.loop',
   'assistant.join',
   'assistant.say',
   'assistant.leave',
   'assistant.status',
-  'status',
   'session.resume',
   'session.report',
+  'status',
+  OTHER_LABEL_VALUE,
+] as const;
+/** RPC failure codes: `ProtocolErrorCode` wire strings of `@app/protocol` an RPC can end with. */
+const RPC_ERROR_CODE = [
+  'agent-offline',
+  'agent-timeout',
+  'agent-busy',
+  'circuit-open',
+  'unsupported-op',
+  'invalid-params',
+  'frame-invalid',
+  'not-in-voice',
+  'not-playing',
+  'queue-index-out-of-range',
+  'no-results',
+  'lavalink-unavailable',
+  'no-session',
+  'internal',
   OTHER_LABEL_VALUE,
 ] as const;
 
@@ -210,15 +228,7 @@ export const METRIC_DEFINITIONS = {
     help: 'Failed controller-to-agent RPCs by op and error code.',
     labels: {
       op: RPC_OP,
-      code: [
-        'agent-timeout',
-        'agent-offline',
-        'circuit-open',
-        'transport',
-        'not-in-voice',
-        'invalid-response',
-        OTHER_LABEL_VALUE,
-      ],
+      code: RPC_ERROR_CODE,
     },
     apps: ['controller'],
   },
@@ -232,17 +242,16 @@ export const METRIC_DEFINITIONS = {
   gatewayRejectedRegistrations: {
     type: 'counter',
     name: 'chopsticks_gateway_rejected_registrations_total',
-    help: 'Agent gateway hellos or agent announcements refused, by reason.',
+    help: 'Agent gateway hellos or agent announcements refused, by reason (ProtocolErrorCode).',
     labels: {
       reason: [
-        'missing-credential',
-        'invalid-credential',
+        'auth-failed',
         'version-required',
         'version-unsupported',
         'hello-required',
         'agent-not-leased',
         'connection-limit',
-        'invalid-frame',
+        'frame-invalid',
         OTHER_LABEL_VALUE,
       ],
     },
@@ -251,8 +260,10 @@ export const METRIC_DEFINITIONS = {
   gatewayFramesDropped: {
     type: 'counter',
     name: 'chopsticks_gateway_frames_dropped_total',
-    help: 'Agent gateway frames ignored, by reason.',
-    labels: { reason: ['rate-limited', 'too-large', 'invalid', 'unauthenticated', OTHER_LABEL_VALUE] },
+    help: 'Agent gateway frames ignored, by reason (ProtocolErrorCode; hello-required = before auth).',
+    labels: {
+      reason: ['rate-limited', 'frame-too-large', 'frame-invalid', 'hello-required', OTHER_LABEL_VALUE],
+    },
     apps: ['controller'],
   },
   // --- commands ---
