@@ -30,7 +30,9 @@ export async function createTestDatabase(options: { template?: string | null } =
   await withAdmin(async (admin) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await admin.query(template ? `CREATE DATABASE "${name}" TEMPLATE "${template}"` : `CREATE DATABASE "${name}"`);
+        await admin.query(
+          template ? `CREATE DATABASE "${name}" TEMPLATE "${template}"` : `CREATE DATABASE "${name}"`,
+        );
         return;
       } catch (error) {
         if (attempt >= 50 || !/being accessed by other users/.test((error as Error).message)) throw error;
@@ -41,6 +43,7 @@ export async function createTestDatabase(options: { template?: string | null } =
   return {
     name,
     url: withDatabase(testConfig.postgresAdminUrl, name),
-    drop: () => withAdmin(async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+    drop: () =>
+      withAdmin(async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
   };
 }

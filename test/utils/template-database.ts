@@ -21,7 +21,12 @@ function migrationFiles(): string[] {
 /** SHA-256 over migration file names and contents. */
 export function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const file of migrationFiles()) hash.update(file).update('\0').update(readFileSync(path.join(MIGRATIONS_DIR, file))).update('\0');
+  for (const file of migrationFiles())
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(MIGRATIONS_DIR, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -35,7 +40,9 @@ export async function ensureTemplateDatabase(): Promise<void> {
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`Integration tests need Postgres at ${testConfig.postgresAdminUrl} (set TEST_POSTGRES_URL): ${(error as Error).message}`);
+    throw new Error(
+      `Integration tests need Postgres at ${testConfig.postgresAdminUrl} (set TEST_POSTGRES_URL): ${(error as Error).message}`,
+    );
   }
   try {
     await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { API_KEY_TOKEN_PREFIX, ApiKeyScope } from './access.constants';
 import { AccessException, AccessExceptionCode } from './access.exception';
@@ -38,7 +37,7 @@ const NAME_PATTERN = /^[\p{L}\p{N} _.:-]{1,100}$/u;
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly audit: AuditService,
   ) {}
 
@@ -48,18 +47,31 @@ export class ApiKeysService {
    */
   async create(input: ApiKeyCreateInput, now = new Date()): Promise<{ key: ApiKeyView; secret: string }> {
     if (!NAME_PATTERN.test(input.name)) {
-      throw new AccessException(AccessExceptionCode.InvalidInput, 'The API key name must be 1–100 letters, digits, spaces or _ . : -.');
+      throw new AccessException(
+        AccessExceptionCode.InvalidInput,
+        'The API key name must be 1–100 letters, digits, spaces or _ . : -.',
+      );
     }
     const known = new Set<string>(Object.values(ApiKeyScope));
     if (input.scopes.length === 0 || input.scopes.some((scope) => !known.has(scope))) {
-      throw new AccessException(AccessExceptionCode.InvalidInput, `Scopes must be a non-empty list of ${[...known].join(', ')}.`);
+      throw new AccessException(
+        AccessExceptionCode.InvalidInput,
+        `Scopes must be a non-empty list of ${[...known].join(', ')}.`,
+      );
     }
-    if (input.expiresInDays !== undefined && (!Number.isInteger(input.expiresInDays) || input.expiresInDays < 1 || input.expiresInDays > 3650)) {
-      throw new AccessException(AccessExceptionCode.InvalidInput, 'The expiry must be a whole number of days between 1 and 3650.');
+    if (
+      input.expiresInDays !== undefined &&
+      (!Number.isInteger(input.expiresInDays) || input.expiresInDays < 1 || input.expiresInDays > 3650)
+    ) {
+      throw new AccessException(
+        AccessExceptionCode.InvalidInput,
+        'The expiry must be a whole number of days between 1 and 3650.',
+      );
     }
     const prefix = randomBytes(4).toString('hex');
     const secret = generateSecret();
-    const expiresAt = input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000);
+    const expiresAt =
+      input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000);
     const saved = await this.dataSource.transaction(async (manager) => {
       const row = await manager.save(
         ApiKey,
@@ -73,7 +85,13 @@ export class ApiKeysService {
         }),
       );
       await this.audit.record(
-        { actor: input.createdBy, action: 'api-key.create', targetType: 'api-key', targetId: row.id, payload: { name: row.name, prefix, scopes: row.scopes } },
+        {
+          actor: input.createdBy,
+          action: 'api-key.create',
+          targetType: 'api-key',
+          targetId: row.id,
+          payload: { name: row.name, prefix, scopes: row.scopes },
+        },
         manager,
       );
       return row;
@@ -90,7 +108,7 @@ export class ApiKeysService {
     if (!match) return null;
     const [, prefix, secret] = match;
     const row = await this.dataSource.getRepository(ApiKey).findOne({ where: { prefix } });
-    if (!row || !verifySecretHash(secret!, row.secretHash)) return null;
+    if (!row || !verifySecretHash(secret, row.secretHash)) return null;
     if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return null;
     await this.dataSource.getRepository(ApiKey).update({ id: row.id }, { lastUsedAt: now });
     return toView({ ...row, lastUsedAt: now });
@@ -109,11 +127,21 @@ export class ApiKeysService {
   async revoke(id: string, actor: string, now = new Date()): Promise<ApiKeyView> {
     return this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!row) throw new AccessException(AccessExceptionCode.ApiKeyNotFound, `API key ${id} does not exist.`);
+      if (!row)
+        throw new AccessException(AccessExceptionCode.ApiKeyNotFound, `API key ${id} does not exist.`);
       if (!row.revokedAt) {
         row.revokedAt = now;
         await manager.save(ApiKey, row);
-        await this.audit.record({ actor, action: 'api-key.revoke', targetType: 'api-key', targetId: id, payload: { prefix: row.prefix } }, manager);
+        await this.audit.record(
+          {
+            actor,
+            action: 'api-key.revoke',
+            targetType: 'api-key',
+            targetId: id,
+            payload: { prefix: row.prefix },
+          },
+          manager,
+        );
       }
       return toView(row);
     });

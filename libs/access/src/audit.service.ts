@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditEvent } from './entities';
 
@@ -25,13 +24,16 @@ export interface AuditListQuery {
 /** Append-only audit log (`audit_events`). */
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Appends one event. Pass the caller's `manager` so the event commits (or rolls back) with the
    * change it describes.
    */
-  async record(event: AuditEventInput, manager: EntityManager = this.dataSource.manager): Promise<AuditEvent> {
+  async record(
+    event: AuditEventInput,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AuditEvent> {
     const row = manager.create(AuditEvent, {
       actor: event.actor,
       action: event.action,
@@ -46,7 +48,12 @@ export class AuditService {
   /** Reads events newest first. */
   async list(query: AuditListQuery = {}): Promise<AuditEvent[]> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
-    const qb = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e').orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit);
+    const qb = this.dataSource
+      .getRepository(AuditEvent)
+      .createQueryBuilder('e')
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit);
     if (query.targetType) qb.andWhere('e.target_type = :targetType', { targetType: query.targetType });
     if (query.targetId) qb.andWhere('e.target_id = :targetId', { targetId: query.targetId });
     if (query.actor) qb.andWhere('e.actor = :actor', { actor: query.actor });

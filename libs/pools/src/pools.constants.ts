@@ -39,10 +39,20 @@ export const DEFAULT_MAX_CONTRIBUTIONS_PER_USER = 3;
 /** Allowed status changes; `revoked` is terminal (ACCEPTANCE K3). */
 export const AGENT_STATUS_TRANSITIONS: Readonly<Record<AgentStatus, readonly AgentStatus[]>> = {
   [AgentStatus.Pending]: [AgentStatus.Active, AgentStatus.Inactive, AgentStatus.Revoked],
-  [AgentStatus.Active]: [AgentStatus.Inactive, AgentStatus.Suspended, AgentStatus.Failed, AgentStatus.Revoked],
+  [AgentStatus.Active]: [
+    AgentStatus.Inactive,
+    AgentStatus.Suspended,
+    AgentStatus.Failed,
+    AgentStatus.Revoked,
+  ],
   [AgentStatus.Inactive]: [AgentStatus.Active, AgentStatus.Suspended, AgentStatus.Revoked],
   [AgentStatus.Suspended]: [AgentStatus.Active, AgentStatus.Inactive, AgentStatus.Revoked],
-  [AgentStatus.Failed]: [AgentStatus.Active, AgentStatus.Inactive, AgentStatus.Suspended, AgentStatus.Revoked],
+  [AgentStatus.Failed]: [
+    AgentStatus.Active,
+    AgentStatus.Inactive,
+    AgentStatus.Suspended,
+    AgentStatus.Revoked,
+  ],
   [AgentStatus.Revoked]: [],
 };
 
@@ -56,8 +66,6 @@ export const LEASABLE_STATUSES: readonly AgentStatus[] = [AgentStatus.Active, Ag
 /** Guild idle-release override: `null` = default, `0` = disabled, otherwise at least this. */
 export const MIN_IDLE_RELEASE_SECONDS = 60;
 
-/** DI token of the options given to `PoolsModule.forRootAsync`. */
-export const POOLS_MODULE_OPTIONS = Symbol('POOLS_MODULE_OPTIONS');
 /** DI token of the resolved database (`ResolvedDatabase`: URL and optional embedded server). */
 export const POOLS_DATABASE = Symbol('POOLS_DATABASE');
 

@@ -39,7 +39,13 @@ describe(TokenCipher.name, () => {
   it('rejects a ciphertext moved to another agent (AAD binds the agent id)', () => {
     const sut = TokenCipher.fromKeyList(`k1:${k1}`);
     const sealed = sut.encrypt('agent1', TOKEN);
-    expect(() => sut.decrypt('agent2', sealed)).toThrow(expect.objectContaining({ code: PoolsExceptionCode.TokenUndecryptable }));
+    let caught: unknown;
+    try {
+      sut.decrypt('agent2', sealed);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as PoolsException).code).toBe(PoolsExceptionCode.TokenUndecryptable);
   });
 
   it('refuses an unknown key id without leaking material', () => {

@@ -44,7 +44,9 @@ export class TokenCipher {
       .map((entry) => entry.trim())
       .filter((entry) => entry.length > 0);
     if (entries.length === 0) {
-      throw invalidKeys('is required: give at least one keyId:base64key entry (32-byte key); tokens are never stored unencrypted');
+      throw invalidKeys(
+        'is required: give at least one keyId:base64key entry (32-byte key); tokens are never stored unencrypted',
+      );
     }
     const keys = new Map<string, Buffer>();
     entries.forEach((entry, index) => {
@@ -53,16 +55,18 @@ export class TokenCipher {
       if (separator <= 0) throw invalidKeys(`${position} must look like keyId:base64key`);
       const keyId = entry.slice(0, separator);
       const encoded = entry.slice(separator + 1);
-      if (!KEY_ID_PATTERN.test(keyId)) throw invalidKeys(`${position} has an invalid key id (1–64 of A-Z a-z 0-9 _ . -)`);
+      if (!KEY_ID_PATTERN.test(keyId))
+        throw invalidKeys(`${position} has an invalid key id (1–64 of A-Z a-z 0-9 _ . -)`);
       if (keys.has(keyId)) throw invalidKeys(`${position} repeats key id "${keyId}"`);
-      if (!BASE64_PATTERN.test(encoded)) throw invalidKeys(`${position} (key id "${keyId}") is not valid base64`);
+      if (!BASE64_PATTERN.test(encoded))
+        throw invalidKeys(`${position} (key id "${keyId}") is not valid base64`);
       const key = Buffer.from(encoded, 'base64');
       if (key.length !== KEY_BYTES) {
         throw invalidKeys(`${position} (key id "${keyId}") must decode to exactly ${KEY_BYTES} bytes`);
       }
       keys.set(keyId, key);
     });
-    return new TokenCipher(keys, entries[0]!.slice(0, entries[0]!.indexOf(':')));
+    return new TokenCipher(keys, entries[0].slice(0, entries[0].indexOf(':')));
   }
 
   /** Key ids this cipher can decrypt, newest first. */
@@ -88,10 +92,16 @@ export class TokenCipher {
   decrypt(agentId: string, sealed: SealedToken): string {
     const key = this.keys.get(sealed.keyId);
     if (!key) {
-      throw new PoolsException(PoolsExceptionCode.TokenUndecryptable, `The token of ${agentId} is sealed with key "${sealed.keyId}", which is not configured in ${ENV_NAME}.`);
+      throw new PoolsException(
+        PoolsExceptionCode.TokenUndecryptable,
+        `The token of ${agentId} is sealed with key "${sealed.keyId}", which is not configured in ${ENV_NAME}.`,
+      );
     }
     if (sealed.ciphertext.length <= IV_BYTES + TAG_BYTES) {
-      throw new PoolsException(PoolsExceptionCode.TokenUndecryptable, `The stored token of ${agentId} is malformed.`);
+      throw new PoolsException(
+        PoolsExceptionCode.TokenUndecryptable,
+        `The stored token of ${agentId} is malformed.`,
+      );
     }
     try {
       const iv = sealed.ciphertext.subarray(0, IV_BYTES);
@@ -99,9 +109,15 @@ export class TokenCipher {
       const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(agentId, 'utf8'));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(sealed.ciphertext.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(sealed.ciphertext.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
-      throw new PoolsException(PoolsExceptionCode.TokenUndecryptable, `The stored token of ${agentId} failed authentication (altered, or sealed for another agent).`);
+      throw new PoolsException(
+        PoolsExceptionCode.TokenUndecryptable,
+        `The stored token of ${agentId} failed authentication (altered, or sealed for another agent).`,
+      );
     }
   }
 }

@@ -36,7 +36,10 @@ export interface DataSourceBuildOptions {
  * schema only changes through migrations in {@link MIGRATIONS_DIR}. uuid defaults use the core
  * `gen_random_uuid()` with no extension install, so the same schema works on PGlite.
  */
-export function buildDataSourceOptions(url: string, options: DataSourceBuildOptions = {}): PostgresDataSourceOptions {
+export function buildDataSourceOptions(
+  url: string,
+  options: DataSourceBuildOptions = {},
+): PostgresDataSourceOptions {
   return {
     type: 'postgres',
     url,

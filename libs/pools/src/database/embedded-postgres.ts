@@ -1,11 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { runMigrations } from './migrator';
+import { PoolsException, PoolsExceptionCode } from '../pools.exception';
+import { createDataSource } from './data-source';
+import { migrateToHead } from './migrations-runner';
 
-/** Contents of `<dir>/server.json`, written by the process that owns the embedded server. */
+/** Contents of `<dataDir>/server.json`, written by the process that serves the embedded database. */
 export interface EmbeddedServerInfo {
   host: string;
   port: number;
@@ -13,202 +15,177 @@ export interface EmbeddedServerInfo {
   startedAt: string;
 }
 
-/** Options for {@link resolveDatabase}. */
-export interface ResolveDatabaseOptions {
-  /** External Postgres URL; when set, nothing embedded is started. */
-  databaseUrl?: string;
-  /** Data directory of the embedded engine (default `./.data/pglite`). */
-  embeddedDir?: string;
-  /** Apply pending migrations to the embedded engine after starting it (default true). */
-  migrate?: boolean;
-  /** How long to wait for another process that is starting the embedded engine, in ms. */
+/** Options of {@link openEmbeddedPostgres}. */
+export interface EmbeddedPostgresOptions {
+  /** Folder for the PGlite files, `server.json` and `server.lock` (e.g. `./.data/pglite`). */
+  dataDir: string;
+  /** How long to wait for another process that is starting the server (default 30 000 ms). */
   startTimeoutMs?: number;
-  /** Receives progress lines (never secrets). */
-  log?: (message: string) => void;
+  /** Socket connections the server accepts across all processes (default 32). */
+  maxConnections?: number;
 }
 
-/** Where the application's database lives. */
-export interface ResolvedDatabase {
-  /** Connection URL for the `pg` driver. */
-  url: string;
-  /** True when the URL points at the embedded PGlite server (started here or by a peer). */
-  embedded: boolean;
-  /** Embedded engine owned by this process, when this process started it. */
-  server?: EmbeddedPostgres;
-  /** Stops the embedded engine if this process owns it; otherwise does nothing. */
-  close(): Promise<void>;
-}
-
-/** Default data directory of the embedded engine, relative to the working directory. */
-export const DEFAULT_EMBEDDED_DIR = '.data/pglite';
-const SERVER_FILE = 'server.json';
-const LOCK_FILE = 'server.lock';
-const POLL_MS = 100;
+const HOST = '127.0.0.1';
 
 /**
- * An in-process Postgres (PGlite, WASM) exposed on a loopback TCP port through
- * `@electric-sql/pglite-socket`, so the ordinary `pg` driver and other processes connect to it.
- * All socket clients share ONE Postgres session: the socket server runs one query at a time and,
- * while a client has a transaction open, runs only that client's queries (pglite-socket
- * QueryQueueManager). Session state (search_path, advisory locks) is shared by all clients.
+ * A handle on the embedded Postgres (PGlite behind `@electric-sql/pglite-socket`). The first
+ * process to open a data folder serves it (and migrates it to head before announcing it in
+ * `server.json`); later processes, or later callers in the same process, connect to that server
+ * instead of opening the same files. PGlite has a single Postgres session shared by every socket
+ * (the socket server serializes transactions), so clients should keep one connection each.
  */
 export class EmbeddedPostgres {
   private closed = false;
 
   private constructor(
-    readonly dir: string,
-    private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
-    readonly info: EmbeddedServerInfo,
+    /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+    readonly url: string,
+    /** True when this process serves the database. */
+    readonly isServer: boolean,
+    private readonly release: () => Promise<void>,
   ) {}
 
-  /** Connection URL of the socket server (user `postgres`, database `postgres`). */
-  get url(): string {
-    return embeddedUrl(this.info);
+  /** @internal */
+  static create(url: string, isServer: boolean, release: () => Promise<void>): EmbeddedPostgres {
+    return new EmbeddedPostgres(url, isServer, release);
   }
 
-  /**
-   * Opens the PGlite data directory and listens on 127.0.0.1 (port 0 = any free port).
-   * The caller must hold the directory lock.
-   */
-  static async start(dir: string, port = 0): Promise<EmbeddedPostgres> {
-    mkdirSync(join(dir, 'data'), { recursive: true });
-    const db = await PGlite.create({ dataDir: join(dir, 'data') });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 64 });
-    try {
-      await server.start();
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    const [, listenPort] = server.getServerConn().split(':');
-    const info: EmbeddedServerInfo = {
-      host: '127.0.0.1',
-      port: Number(listenPort),
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-    };
-    return new EmbeddedPostgres(dir, db, server, info);
-  }
-
-  /** Publishes `server.json` so other processes connect here instead of opening the files. */
-  publish(): void {
-    const target = join(this.dir, SERVER_FILE);
-    const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.info));
-    renameSync(temporary, target);
-  }
-
-  /** Stops listening, closes PGlite and removes `server.json` and the lock. Idempotent. */
+  /** Releases this handle; the server stops when its process's last handle is closed. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    rmSync(join(this.dir, SERVER_FILE), { force: true });
-    await this.server.stop();
-    await this.db.close();
-    rmSync(join(this.dir, LOCK_FILE), { force: true });
+    await this.release();
   }
 }
+
+interface LocalServer {
+  references: number;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+const localServers = new Map<string, Promise<LocalServer>>();
 
 /**
- * Returns the database to use. With `databaseUrl` set it is used as is. Otherwise the embedded
- * engine under `embeddedDir` is used: if another live process already serves it (its
- * `server.json` names a live pid and an open port) this process connects there; else this
- * process takes the directory lock, starts PGlite, applies migrations, and publishes
- * `server.json`. Never opens the same data files from two processes.
- * @throws Error when the embedded engine cannot be started or a peer never becomes ready.
+ * Serves or joins the embedded database in `dataDir`.
+ * @throws PoolsException EMBEDDED_DATABASE_UNAVAILABLE when another live process holds the
+ *   folder but never announces a reachable server within `startTimeoutMs`.
  */
-export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<ResolvedDatabase> {
-  if (options.databaseUrl) return { url: options.databaseUrl, embedded: false, close: () => Promise.resolve() };
-  const dir = resolve(options.embeddedDir ?? DEFAULT_EMBEDDED_DIR);
-  const log = options.log ?? (() => undefined);
-  mkdirSync(dir, { recursive: true });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+export async function openEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const local = localServers.get(dataDir);
+  if (local) {
+    const server = await local;
+    server.references += 1;
+    return EmbeddedPostgres.create(server.url, true, () => releaseLocal(dataDir));
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
-    const peer = await findLivePeer(dir);
-    if (peer) {
-      log(`Using the embedded Postgres served by process ${peer.pid} on 127.0.0.1:${peer.port}`);
-      return { url: embeddedUrl(peer), embedded: true, close: () => Promise.resolve() };
-    }
-    if (tryLock(dir)) {
-      const again = await findLivePeer(dir);
-      if (again) {
-        rmSync(join(dir, LOCK_FILE), { force: true });
-        continue;
+    const remote = await findRunningServer(dataDir);
+    if (remote) return EmbeddedPostgres.create(urlFor(remote.port), false, () => Promise.resolve());
+    if (tryAcquireLock(dataDir)) {
+      const starting = startServer(dataDir, options.maxConnections ?? 32);
+      localServers.set(dataDir, starting);
+      try {
+        const server = await starting;
+        return EmbeddedPostgres.create(server.url, true, () => releaseLocal(dataDir));
+      } catch (error) {
+        localServers.delete(dataDir);
+        removeQuietly(lockPath(dataDir));
+        throw error;
       }
-      return startOwned(dir, options.migrate ?? true, log);
     }
-    if (Date.now() > deadline) throw new Error(`The embedded Postgres in ${dir} did not become ready in time`);
-    await sleep(POLL_MS);
+    if (Date.now() > deadline) {
+      throw new PoolsException(
+        PoolsExceptionCode.EmbeddedDatabaseUnavailable,
+        `Another process holds the embedded database in ${dataDir} but serves no reachable server; stop it or remove ${lockPath(dataDir)}.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-async function startOwned(dir: string, migrate: boolean, log: (message: string) => void): Promise<ResolvedDatabase> {
-  rmSync(join(dir, SERVER_FILE), { force: true });
-  let server: EmbeddedPostgres;
+async function releaseLocal(dataDir: string): Promise<void> {
+  const entry = localServers.get(dataDir);
+  if (!entry) return;
+  const server = await entry;
+  server.references -= 1;
+  if (server.references > 0) return;
+  localServers.delete(dataDir);
+  await server.stop();
+}
+
+async function startServer(dataDir: string, maxConnections: number): Promise<LocalServer> {
+  const db = await PGlite.create(path.join(dataDir, 'pgdata'));
+  const socketServer = new PGLiteSocketServer({ db, host: HOST, port: 0, maxConnections });
   try {
-    server = await EmbeddedPostgres.start(dir);
+    await socketServer.start();
+    const port = Number(socketServer.getServerConn().split(':').pop());
+    const url = urlFor(port);
+    const dataSource = createDataSource(url, { embedded: true, applicationName: 'chopsticks-migrate' });
+    await dataSource.initialize();
+    try {
+      await migrateToHead(dataSource);
+    } finally {
+      await dataSource.destroy();
+    }
+    const info: EmbeddedServerInfo = {
+      host: HOST,
+      port,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const temporary = `${infoPath(dataDir)}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(info));
+    renameSync(temporary, infoPath(dataDir));
+    return {
+      references: 1,
+      url,
+      stop: async () => {
+        removeQuietly(infoPath(dataDir));
+        await socketServer.stop();
+        await db.close();
+        removeQuietly(lockPath(dataDir));
+      },
+    };
   } catch (error) {
-    rmSync(join(dir, LOCK_FILE), { force: true });
+    await socketServer.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+async function findRunningServer(dataDir: string): Promise<EmbeddedServerInfo | null> {
+  let info: EmbeddedServerInfo;
   try {
-    if (migrate) {
-      const applied = await runMigrations(server.url, { poolSize: 1 });
-      if (applied.length > 0) log(`Applied ${applied.length} migration(s) to the embedded Postgres`);
-    }
-    server.publish();
-  } catch (error) {
-    await server.close();
-    throw error;
+    info = JSON.parse(readFileSync(infoPath(dataDir), 'utf8')) as EmbeddedServerInfo;
+  } catch {
+    return null;
   }
-  log(`Embedded Postgres (PGlite) in ${dir} listening on 127.0.0.1:${server.info.port}`);
-  return { url: server.url, embedded: true, server, close: () => server.close() };
+  if (!Number.isInteger(info.port) || !isProcessAlive(info.pid)) return null;
+  return (await canConnect(info.port)) ? info : null;
 }
 
-function embeddedUrl(info: EmbeddedServerInfo): string {
-  return `postgres://postgres@${info.host}:${info.port}/postgres`;
-}
-
-/** Takes `<dir>/server.lock` atomically (O_EXCL); a lock left by a dead process is removed. */
-function tryLock(dir: string): boolean {
-  const path = join(dir, LOCK_FILE);
+/** Creates `server.lock` exclusively; clears a lock left by a dead process. */
+function tryAcquireLock(dataDir: string): boolean {
   try {
-    const fd = openSync(path, 'wx');
+    const fd = openSync(lockPath(dataDir), 'wx');
     writeFileSync(fd, String(process.pid));
     closeSync(fd);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  const holder = Number(readText(path));
-  if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) rmSync(path, { force: true });
+  const holder = Number(readQuietly(lockPath(dataDir)));
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !isProcessAlive(holder)) {
+    removeQuietly(lockPath(dataDir));
+    removeQuietly(infoPath(dataDir));
+  }
   return false;
 }
 
-async function findLivePeer(dir: string): Promise<EmbeddedServerInfo | undefined> {
-  const text = readText(join(dir, SERVER_FILE));
-  if (text === undefined) return undefined;
-  let info: EmbeddedServerInfo;
-  try {
-    info = JSON.parse(text) as EmbeddedServerInfo;
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(info.pid) || !Number.isInteger(info.port) || info.host !== '127.0.0.1') return undefined;
-  if (!isAlive(info.pid)) return undefined;
-  return (await canConnect(info.port)) ? info : undefined;
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
+function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -218,21 +195,42 @@ function isAlive(pid: number): boolean {
 }
 
 function canConnect(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    const done = (ok: boolean) => {
       socket.destroy();
-      done(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      done(false);
-    });
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
+function urlFor(port: number): string {
+  return `postgres://postgres@${HOST}:${port}/postgres`;
+}
+
+function infoPath(dataDir: string): string {
+  return path.join(dataDir, 'server.json');
+}
+
+function lockPath(dataDir: string): string {
+  return path.join(dataDir, 'server.lock');
+}
+
+function readQuietly(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
 }

@@ -34,13 +34,15 @@ export function checkMigrationFiles(dir = MIGRATIONS_DIR): MigrationFileProblem[
     }
     const timestamp = Number(match[1]);
     const className = `${match[2]}${match[1]}`;
-    if (timestamp <= previous) problems.push({ file, problem: 'timestamp must be greater than the previous migration' });
+    if (timestamp <= previous)
+      problems.push({ file, problem: 'timestamp must be greater than the previous migration' });
     previous = timestamp;
     const source = readFileSync(path.join(dir, file), 'utf8');
     if (!new RegExp(`export class ${className} implements MigrationInterface`).test(source)) {
       problems.push({ file, problem: `must export class ${className} implements MigrationInterface` });
     }
-    if (!source.includes(`name = '${className}'`)) problems.push({ file, problem: `must set name = '${className}'` });
+    if (!source.includes(`name = '${className}'`))
+      problems.push({ file, problem: `must set name = '${className}'` });
   }
   return problems;
 }
@@ -49,7 +51,11 @@ export function checkMigrationFiles(dir = MIGRATIONS_DIR): MigrationFileProblem[
 export function migrationsFingerprint(dir = MIGRATIONS_DIR): string {
   const hash = createHash('sha256');
   for (const file of listMigrationFiles(dir)) {
-    hash.update(file).update('\0').update(readFileSync(path.join(dir, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(dir, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }

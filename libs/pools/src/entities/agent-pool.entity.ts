@@ -28,7 +28,11 @@ export class AgentPool {
   @Column({ name: 'max_agents', type: 'integer', default: MAX_AGENTS_PER_POOL })
   maxAgents!: number;
 
-  @Column({ name: 'max_contributions_per_user', type: 'integer', default: DEFAULT_MAX_CONTRIBUTIONS_PER_USER })
+  @Column({
+    name: 'max_contributions_per_user',
+    type: 'integer',
+    default: DEFAULT_MAX_CONTRIBUTIONS_PER_USER,
+  })
   maxContributionsPerUser!: number;
 
   @Column({ type: 'varchar', length: 32, nullable: true })

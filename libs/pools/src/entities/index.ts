@@ -10,4 +10,12 @@ export { AgentBot, AgentLease, AgentPool, AgentRunner, GuildSettings, PoolContri
 export type { GuildMusicSettings } from './guild-settings.entity';
 
 /** Every entity of the pools context, for `TypeOrmModule.forFeature` and the data source. */
-export const POOLS_ENTITIES = [AgentPool, PoolMember, AgentBot, AgentRunner, AgentLease, GuildSettings, PoolContribution];
+export const POOLS_ENTITIES = [
+  AgentPool,
+  PoolMember,
+  AgentBot,
+  AgentRunner,
+  AgentLease,
+  GuildSettings,
+  PoolContribution,
+];
