@@ -62,6 +62,11 @@ export interface KeyRotationResult {
   keyId: string;
   /** Rows re-encrypted by this call (0 when already rotated). */
   rotated: number;
+  /**
+   * Agents whose token could not be decrypted (key no longer configured, or data altered); they
+   * are left untouched and need re-registration.
+   */
+  skipped: string[];
   /** Rows holding a token. */
   total: number;
 }
@@ -431,9 +436,8 @@ export class AgentRegistrationsService {
   /**
    * Re-encrypts every stored token not sealed with the current (first) key, in one transaction
    * with the rows locked (`SELECT … FOR UPDATE`). Idempotent: a second run, or a run after an
-   * interrupted one (which rolled back), re-encrypts only what is left.
-   * @throws PoolsException TOKEN_UNDECRYPTABLE when a row's key is no longer configured (nothing
-   *   is changed then).
+   * interrupted one (which rolled back), re-encrypts only what is left. Rows that no configured
+   * key opens are reported in `skipped` and left as they are.
    */
   async rotateKeys(actor: Actor): Promise<KeyRotationResult> {
     const keyId = this.cipher.currentKeyId;
@@ -445,23 +449,35 @@ export class AgentRegistrationsService {
         .orderBy('a.agent_id', 'ASC')
         .setLock('pessimistic_write')
         .getMany();
+      const skipped: string[] = [];
+      let rotated = 0;
       for (const agent of stale) {
-        const plaintext = this.cipher.decrypt(agent.agentId, {
-          ciphertext: agent.tokenCiphertext!,
-          keyId: agent.tokenKeyId!,
-        });
+        let plaintext: string;
+        try {
+          plaintext = this.cipher.decrypt(agent.agentId, {
+            ciphertext: agent.tokenCiphertext!,
+            keyId: agent.tokenKeyId!,
+          });
+        } catch (error) {
+          if (error instanceof PoolsException && error.code === PoolsExceptionCode.TokenUndecryptable) {
+            skipped.push(agent.agentId);
+            continue;
+          }
+          throw error;
+        }
         const sealed = this.cipher.encrypt(agent.agentId, plaintext);
         await manager.update(
           AgentBot,
           { agentId: agent.agentId },
           { tokenCiphertext: sealed.ciphertext, tokenKeyId: sealed.keyId },
         );
+        rotated += 1;
       }
       const total = await manager
         .createQueryBuilder(AgentBot, 'a')
         .where('a.token_ciphertext IS NOT NULL')
         .getCount();
-      if (stale.length > 0) {
+      if (rotated > 0 || skipped.length > 0) {
         await this.audit.record(
           {
             actor: actor.id,
@@ -469,12 +485,12 @@ export class AgentRegistrationsService {
             action: 'tokens.rotate',
             targetType: 'token-key',
             targetId: keyId,
-            payload: { rotated: stale.length },
+            payload: { rotated, skipped },
           },
           manager,
         );
       }
-      return { keyId, rotated: stale.length, total };
+      return { keyId, rotated, skipped, total };
     });
   }
 
