@@ -63,7 +63,7 @@ describe(AgentRegistrationsService.name, () => {
       Buffer.isBuffer(value) ? value.toString('latin1') : value,
     );
     expect(rowText).not.toContain(input.token);
-    expect((raw!.token_ciphertext as Buffer).includes(Buffer.from(input.token))).toBe(false);
+    expect((raw.token_ciphertext as Buffer).includes(Buffer.from(input.token))).toBe(false);
     const audit = await ctx.dataSource.query<{ payload: unknown }[]>(
       `SELECT payload FROM audit_events WHERE target_id = $1`,
       [agent.agentId],
@@ -281,7 +281,7 @@ describe(AgentRegistrationsService.name, () => {
       total: result.total,
     });
 
-    const newOnly = await ctx.reopen(rotatedKeys.split(',')[0]!);
+    const newOnly = await ctx.reopen(rotatedKeys.split(',')[0]);
     for (const [agentId, token] of tokens)
       expect(await newOnly.get(AgentRegistrationsService).decryptToken(agentId)).toBe(token);
   });

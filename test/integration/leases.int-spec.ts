@@ -73,7 +73,7 @@ describe(LeasesService.name, () => {
       `UPDATE agent_leases SET expires_at = now() - interval '1 second' WHERE runner_id = $1`,
       [dead.runnerId],
     );
-    expect(await sut.holder(agents[0]!)).toBeNull();
+    expect(await sut.holder(agents[0])).toBeNull();
     const moved = await sut.claim(alive.runnerId, { ttlSeconds: 60 });
     expect(moved.claimed).toEqual(agents);
     expect(await sut.renew(dead.runnerId, 60)).toEqual([]);
@@ -90,14 +90,14 @@ describe(LeasesService.name, () => {
     expect(second.claimed).toHaveLength(1);
     expect(second.held).toHaveLength(3);
     expect(await sut.renew(runner.runnerId, 30)).toEqual(second.held);
-    expect(await sut.release(runner.runnerId, [second.held[0]!])).toEqual([second.held[0]]);
+    expect(await sut.release(runner.runnerId, [second.held[0]])).toEqual([second.held[0]]);
     expect(await sut.release(runner.runnerId)).toEqual(second.held.slice(1));
   });
 
   it('skips agents that are not active, or failed within their login backoff', async () => {
     const [active, suspended, backingOff] = await activeAgents(3);
-    await ctx.agents.setStatus(suspended!, AgentStatus.Suspended, operator);
-    await ctx.agents.recordLoginFailure(backingOff!, 'invalid token');
+    await ctx.agents.setStatus(suspended, AgentStatus.Suspended, operator);
+    await ctx.agents.recordLoginFailure(backingOff, 'invalid token');
     const runner = await ctx.runners.create({ capacity: 10 }, operator);
     expect((await sut.claim(runner.runnerId)).claimed).toEqual([active]);
     await ctx.dataSource.query(
@@ -115,7 +115,7 @@ describe(LeasesService.name, () => {
       `SELECT expires_at FROM agent_leases WHERE runner_id = $1`,
       [runner.runnerId],
     );
-    const poisoned = agents[2]!;
+    const poisoned = agents[2];
     await ctx.dataSource.query(
       `CREATE FUNCTION b14_lease_fail() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN IF NEW.agent_id = '${poisoned}' THEN RAISE EXCEPTION 'injected lease failure'; END IF; RETURN NEW; END $$`,
@@ -136,7 +136,7 @@ describe(LeasesService.name, () => {
       `SELECT agent_id, expires_at FROM agent_leases`,
     );
     expect(after).toHaveLength(1);
-    expect(after[0]!.expires_at).toEqual(before!.expires_at);
+    expect(after[0].expires_at).toEqual(before.expires_at);
   });
 
   it('refuses unknown and revoked runners, and revoking a runner frees its agents', async () => {
@@ -158,8 +158,8 @@ describe(LeasesService.name, () => {
     const holder = await ctx.runners.create({ capacity: 1 }, operator);
     const other = await ctx.runners.create({ capacity: 1 }, operator);
     await sut.claim(holder.runnerId);
-    await expect(ctx.agents.decryptToken(agentId!, holder.runnerId)).resolves.toMatch(/\./);
-    await expect(ctx.agents.decryptToken(agentId!, other.runnerId)).rejects.toMatchObject({
+    await expect(ctx.agents.decryptToken(agentId, holder.runnerId)).resolves.toMatch(/\./);
+    await expect(ctx.agents.decryptToken(agentId, other.runnerId)).rejects.toMatchObject({
       code: PoolsExceptionCode.LeaseNotHeld,
     });
   });

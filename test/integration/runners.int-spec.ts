@@ -23,8 +23,8 @@ describe(RunnersService.name, () => {
       `SELECT credential_hash FROM agent_runners WHERE runner_id = $1`,
       [created.runnerId],
     );
-    expect(row!.credential_hash).toMatch(/^sha256:[a-f0-9]{64}$/);
-    expect(row!.credential_hash).not.toContain(created.secret);
+    expect(row.credential_hash).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(row.credential_hash).not.toContain(created.secret);
     expect((await sut.verify(created.runnerId, created.secret))?.runnerId).toBe(created.runnerId);
     expect(await sut.verify(created.runnerId, `${created.secret.slice(0, -1)}A`)).toBeNull();
     expect(await sut.verify('runner_ffffffffffff', created.secret)).toBeNull();
