@@ -205,6 +205,17 @@ describe(Allocator.name, () => {
     });
   });
 
+  it('A8: an assistant request with an idle agent available succeeds with exactly one session', () => {
+    addAgent('agent1');
+    addAgent('agent2');
+    const result = sut.allocate(request({ kind: 'assistant' }));
+    expect(result).toMatchObject({ ok: true, reused: false, session: { kind: 'assistant' } });
+    expect(sut.allocate(request({ kind: 'assistant' }))).toMatchObject({ ok: true, reused: true });
+    expect(sessions.size).toBe(1);
+    expect(sessions.countByKind('assistant')).toBe(1);
+    expect(sessions.countByKind('music')).toBe(0);
+  });
+
   it('A9: 200 concurrent requests for 200 channels with 49 agents → 49 ok, 151 no-free-agents, none bound twice', async () => {
     for (let i = 1; i <= 49; i++) addAgent(`agent${i}`);
     const results = await Promise.all(
