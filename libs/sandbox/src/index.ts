@@ -1,0 +1,3 @@
+export * from './discord';
+export * from './lavalink';
+export * from './tts';
