@@ -6,7 +6,9 @@ describe(DiscordSandbox.name, () => {
   let world: SandboxWorld;
 
   beforeEach(async () => {
-    world = await createWorld({ rateLimits: { routes: { 'POST /channels/:channel_id/messages': { limit: 2, windowMs: 1000 } } } });
+    world = await createWorld({
+      rateLimits: { routes: { 'POST /channels/:channel_id/messages': { limit: 2, windowMs: 1000 } } },
+    });
   });
 
   afterEach(async () => {
@@ -39,14 +41,23 @@ describe(DiscordSandbox.name, () => {
   });
 
   it('answers 429 with retry_after and Retry-After when a route bucket is exceeded', async () => {
-    const send = () => api(`/channels/${world.guild.channels.general}/messages`, { method: 'POST', headers: bot(), body: JSON.stringify({ content: 'hi' }) });
+    const send = () =>
+      api(`/channels/${world.guild.channels.general}/messages`, {
+        method: 'POST',
+        headers: bot(),
+        body: JSON.stringify({ content: 'hi' }),
+      });
     const [first, second, third] = [await send(), await send(), await send()];
 
     expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
     expect(second.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(third.headers.get('x-ratelimit-scope')).toBe('user');
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    await expect(third.json()).resolves.toMatchObject({ message: 'You are being rate limited.', global: false, retry_after: expect.any(Number) });
+    await expect(third.json()).resolves.toMatchObject({
+      message: 'You are being rate limited.',
+      global: false,
+      retry_after: expect.any(Number),
+    });
   });
 
   it('makes discord.js wait out a route bucket (rateLimited event) and then succeed', async () => {
@@ -72,7 +83,12 @@ describe(DiscordSandbox.name, () => {
     const sut = sandboxClient(world.sandbox);
     try {
       await loginReady(sut, world.app.token);
-      world.sandbox.control.forceRateLimit({ method: 'POST', route: '/channels/:channel_id/messages', count: 1, retryAfterMs: 500 });
+      world.sandbox.control.forceRateLimit({
+        method: 'POST',
+        route: '/channels/:channel_id/messages',
+        count: 1,
+        retryAfterMs: 500,
+      });
       const channel = sut.channels.cache.get(world.guild.channels.general);
       if (!channel?.isSendable()) throw new Error('general is not sendable');
       const statuses: number[] = [];
@@ -84,23 +100,43 @@ describe(DiscordSandbox.name, () => {
 
       expect(message.content).toBe('after the wait');
       expect(statuses).toEqual([429, 200]);
-      expect(world.sandbox.control.listMessages(world.guild.channels.general).map((m) => m.content)).toEqual(['after the wait']);
+      expect(world.sandbox.control.listMessages(world.guild.channels.general).map((m) => m.content)).toEqual([
+        'after the wait',
+      ]);
     } finally {
       await sut.destroy();
     }
   });
 
   it('opens a DM channel and posts to it, and lets a bot leave a guild', async () => {
-    const dm = await api('/users/@me/channels', { method: 'POST', headers: bot(), body: JSON.stringify({ recipient_id: world.userId }) });
+    const dm = await api('/users/@me/channels', {
+      method: 'POST',
+      headers: bot(),
+      body: JSON.stringify({ recipient_id: world.userId }),
+    });
     const dmChannel = (await dm.json()) as { id: string; type: number };
-    const posted = await api(`/channels/${dmChannel.id}/messages`, { method: 'POST', headers: bot(), body: JSON.stringify({ content: 'hello alice' }) });
+    const posted = await api(`/channels/${dmChannel.id}/messages`, {
+      method: 'POST',
+      headers: bot(),
+      body: JSON.stringify({ content: 'hello alice' }),
+    });
     const left = await api(`/users/@me/guilds/${world.guild.guildId}`, { method: 'DELETE', headers: bot() });
-    const afterLeave = await api(`/users/@me/channels`, { method: 'POST', headers: bot(), body: JSON.stringify({ recipient_id: world.userId }) });
-    const blocked = await api(`/channels/${dmChannel.id}/messages`, { method: 'POST', headers: bot(), body: JSON.stringify({ content: 'still there?' }) });
+    const afterLeave = await api(`/users/@me/channels`, {
+      method: 'POST',
+      headers: bot(),
+      body: JSON.stringify({ recipient_id: world.userId }),
+    });
+    const blocked = await api(`/channels/${dmChannel.id}/messages`, {
+      method: 'POST',
+      headers: bot(),
+      body: JSON.stringify({ content: 'still there?' }),
+    });
 
     expect(dmChannel.type).toBe(1);
     expect(posted.status).toBe(200);
-    expect(world.sandbox.control.listDirectMessages(world.userId, world.app.botUserId).map((m) => m.content)).toEqual(['hello alice']);
+    expect(
+      world.sandbox.control.listDirectMessages(world.userId, world.app.botUserId).map((m) => m.content),
+    ).toEqual(['hello alice']);
     expect(left.status).toBe(204);
     expect(afterLeave.status).toBe(200);
     expect(blocked.status).toBe(403);
@@ -108,10 +144,19 @@ describe(DiscordSandbox.name, () => {
   });
 
   it('serves guild, channels and members to the bot', async () => {
-    const guild = (await (await api(`/guilds/${world.guild.guildId}`, { headers: bot() })).json()) as { owner_id: string; roles: { id: string }[] };
-    const channels = (await (await api(`/guilds/${world.guild.guildId}/channels`, { headers: bot() })).json()) as { name: string }[];
-    const member = (await (await api(`/guilds/${world.guild.guildId}/members/${world.userId}`, { headers: bot() })).json()) as { user: { username: string } };
-    const members = (await (await api(`/guilds/${world.guild.guildId}/members?limit=10`, { headers: bot() })).json()) as unknown[];
+    const guild = (await (await api(`/guilds/${world.guild.guildId}`, { headers: bot() })).json()) as {
+      owner_id: string;
+      roles: { id: string }[];
+    };
+    const channels = (await (
+      await api(`/guilds/${world.guild.guildId}/channels`, { headers: bot() })
+    ).json()) as { name: string }[];
+    const member = (await (
+      await api(`/guilds/${world.guild.guildId}/members/${world.userId}`, { headers: bot() })
+    ).json()) as { user: { username: string } };
+    const members = (await (
+      await api(`/guilds/${world.guild.guildId}/members?limit=10`, { headers: bot() })
+    ).json()) as unknown[];
 
     expect(guild.owner_id).toBe(world.userId);
     expect(guild.roles.map((r) => r.id)).toContain(world.guild.guildId);
