@@ -117,6 +117,9 @@ describe(AgentRegistry.name, () => {
     expect(sut.get('agent1')!.voiceChannels.get(G2)).toBe(VC);
     sut.update('agent1', 'conn-1', { kind: 'voice.moved', guildId: G2, voiceChannelId: null });
     expect(sut.get('agent1')!.voiceChannels.has(G2)).toBe(false);
+    sut.update('agent1', 'conn-1', { kind: 'guild.join', guild: { guildId: G2, voiceChannelId: VC } });
+    sut.update('agent1', 'conn-1', { kind: 'guild.join', guild: { guildId: G2, voiceChannelId: null } });
+    expect(sut.get('agent1')!.voiceChannels.has(G2)).toBe(false);
 
     const left: string[] = [];
     sut.events.on('agent.guild-left', ({ guildId }) => left.push(guildId));

@@ -257,8 +257,11 @@ export class AgentRegistry {
           record.guilds.add(change.guild.guildId);
           this.indexGuild(change.guild.guildId, agentId);
         }
-        if (change.guild.voiceChannelId)
+        if (change.guild.voiceChannelId) {
           record.voiceChannels.set(change.guild.guildId, change.guild.voiceChannelId);
+        } else if (change.guild.voiceChannelId === null) {
+          record.voiceChannels.delete(change.guild.guildId);
+        }
         break;
       case 'guild.leave':
         if (!record.guilds.delete(change.guildId)) return true;
