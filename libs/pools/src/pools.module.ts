@@ -62,8 +62,14 @@ export class PoolsModule extends PoolsConfigurableModule {
         {
           provide: POOLS_DATABASE,
           inject: [POOLS_OPTIONS],
-          useFactory: (resolved: PoolsModuleOptions) =>
-            resolveDatabase({ databaseUrl: resolved.databaseUrl, embeddedDbDir: resolved.embeddedDbDir }),
+          useFactory: (resolved: PoolsModuleOptions) => {
+            // Refuse to start before opening any connection when the token keys are unusable.
+            TokenCipher.fromKeyList(resolved.tokenEncryptionKeys);
+            return resolveDatabase({
+              databaseUrl: resolved.databaseUrl,
+              embeddedDbDir: resolved.embeddedDbDir,
+            });
+          },
         },
         {
           provide: DataSource,
