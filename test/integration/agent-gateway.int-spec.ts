@@ -1,0 +1,667 @@
+import { type DynamicModule, type INestApplicationContext, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
+import {
+  AgentRegistrationsService,
+  LeasesService,
+  PoolsModule,
+  PoolsService,
+  RunnersService,
+} from '@app/pools';
+import { type ErrorFrame, ProtocolErrorCode, type RpcRequestFrame, type WelcomeFrame } from '@app/protocol';
+import { AgentRegistry, SessionRegistry } from '@app/sessions';
+// eslint-disable-next-line no-restricted-imports -- the gateway is an app-local feature module; apps have no @app alias
+import * as gatewayFeature from '../../apps/controller/src/agent-gateway';
+import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
+import { createTestDatabase, type TestDatabase } from '../utils/database';
+import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
+
+const { AgentGateway, AgentGatewayEvents, AgentGatewayModule, AgentRpcClient, AgentRpcException } =
+  gatewayFeature;
+type AgentGatewayOptions = gatewayFeature.AgentGatewayOptions;
+type AgentGateway = gatewayFeature.AgentGateway;
+type AgentRpcClient = gatewayFeature.AgentRpcClient;
+type AgentRpcException = gatewayFeature.AgentRpcException;
+type AgentGatewayEvents = gatewayFeature.AgentGatewayEvents;
+
+/** Collects log lines so tests can check that a warning was logged. */
+class CapturingLogger implements LoggerService {
+  readonly lines: { level: string; message: string }[] = [];
+  log(message: unknown): void {
+    this.lines.push({ level: 'log', message: String(message) });
+  }
+  warn(message: unknown): void {
+    this.lines.push({ level: 'warn', message: String(message) });
+  }
+  error(message: unknown): void {
+    this.lines.push({ level: 'error', message: String(message) });
+  }
+  debug(): void {}
+  verbose(): void {}
+}
+
+interface Harness {
+  app: INestApplicationContext;
+  sut: AgentGateway;
+  rpc: AgentRpcClient;
+  registry: AgentRegistry;
+  sessions: SessionRegistry;
+  events: AgentGatewayEvents;
+  metrics: ChopsticksMetrics;
+  runners: RunnersService;
+  leases: LeasesService;
+  url: string;
+  logger: CapturingLogger;
+  /** Current value of an application metric sample (0 when absent). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+}
+
+/** A runner with live leases on `agentIds`, and its one-time secret. */
+interface LeasedRunner {
+  runnerId: string;
+  secret: string;
+  agentIds: string[];
+}
+
+const waitUntil = async (test: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles `promise` into an observable state without unhandled rejections. */
+function track<T>(promise: Promise<T>): { settled: () => boolean; result: Promise<T> } {
+  let settled = false;
+  const result = promise.finally(() => (settled = true));
+  result.catch(() => undefined);
+  return { settled: () => settled, result };
+}
+
+async function rpcError(promise: Promise<unknown>): Promise<AgentRpcException> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AgentRpcException))
+    throw new Error(`expected AgentRpcException, got ${String(error)}`);
+  return error;
+}
+
+describe(AgentGateway.name, () => {
+  let db: TestDatabase;
+  const keys = encryptionKey('k1');
+  const apps: INestApplicationContext[] = [];
+  const clients: TestRunnerClient[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    for (const app of apps.splice(0)) await app.close();
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  async function boot(options: AgentGatewayOptions = {}): Promise<Harness> {
+    const logger = new CapturingLogger();
+    const pools = PoolsModule.forRoot({
+      databaseUrl: db.url,
+      tokenEncryptionKeys: keys,
+      poolSize: 4,
+      applicationName: 'chopsticks-gateway-test',
+    });
+    class GatewayTestModule {}
+    const root: DynamicModule = {
+      module: GatewayTestModule,
+      imports: [
+        MetricsModule.forRoot({ app: 'controller', defaultMetrics: false, http: false }),
+        pools,
+        AgentGatewayModule.forRootAsync({
+          imports: [pools],
+          useFactory: () => ({ port: 0, host: '127.0.0.1', ...options }),
+        }),
+      ],
+    };
+    const app = await NestFactory.createApplicationContext(root, { logger, abortOnError: false });
+    await app.init();
+    apps.push(app);
+    const sut = app.get(AgentGateway);
+    const metrics = app.get(ChopsticksMetrics);
+    return {
+      app,
+      sut,
+      rpc: app.get(AgentRpcClient),
+      registry: app.get(AgentRegistry),
+      sessions: app.get(SessionRegistry),
+      events: app.get(AgentGatewayEvents),
+      metrics,
+      runners: app.get(RunnersService),
+      leases: app.get(LeasesService),
+      url: `ws://127.0.0.1:${sut.port}`,
+      logger,
+      metric: async (name, labels = {}) => sampleValue(await metrics.appText(), name, labels) ?? 0,
+    };
+  }
+
+  /** Registers `count` agents (pools of at most 49) and leases all of them to a new runner. */
+  async function leasedRunner(h: Harness, count: number): Promise<LeasedRunner> {
+    const poolsService = h.app.get(PoolsService);
+    const registrations = h.app.get(AgentRegistrationsService);
+    for (let registered = 0; registered < count; ) {
+      const ownerId = snowflake();
+      const pool = await poolsService.create(poolInput({ ownerId, maxAgents: 49 }), user(ownerId));
+      const batch = Math.min(49, count - registered);
+      for (let i = 0; i < batch; i += 1) await registrations.register(agentInput(pool.id), user(ownerId));
+      registered += batch;
+    }
+    const { runnerId, secret } = await h.runners.create({ capacity: Math.max(count, 1) }, operator);
+    const claim = await h.leases.claim(runnerId, { capacity: count, ttlSeconds: 600 });
+    expect(claim.held).toHaveLength(count);
+    return { runnerId, secret, agentIds: claim.held };
+  }
+
+  async function connect(h: Harness, runner: LeasedRunner): Promise<TestRunnerClient> {
+    const client = await TestRunnerClient.authenticated(h.url, {
+      runnerId: runner.runnerId,
+      credential: runner.secret,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  async function rawClient(h: Harness): Promise<TestRunnerClient> {
+    const client = await TestRunnerClient.connect(h.url);
+    clients.push(client);
+    return client;
+  }
+
+  /** Connects, announces every agent of `runner` in guild `guildId` and waits until they are live. */
+  async function liveRunner(
+    h: Harness,
+    runner: LeasedRunner,
+    guildId = testSnowflake(),
+  ): Promise<TestRunnerClient> {
+    const client = await connect(h, runner);
+    client.announce(runner.agentIds.map((agentId) => announcedAgent(agentId, [guildId])));
+    await waitUntil(
+      () => runner.agentIds.every((agentId) => h.registry.isOwner(agentId, welcomeOf(client).connectionId!)),
+      5_000,
+      'agents live',
+    );
+    return client;
+  }
+
+  function welcomeOf(client: TestRunnerClient): WelcomeFrame {
+    return client.received.find((frame) => frame.type === 'welcome') as WelcomeFrame;
+  }
+
+  const errorFrames = (client: TestRunnerClient) =>
+    client.received.filter((frame): frame is ErrorFrame => frame.type === 'error');
+
+  describe('admission', () => {
+    it('P1: a hello without a credential gets auth-failed, close 1008, no live agent, rejected counter +1', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: null });
+      client.announce([announcedAgent(runner.agentIds[0], [testSnowflake()])]);
+      const closed = await client.closed;
+      expect(closed).toEqual({ code: 1008, reason: 'auth-failed' });
+      expect(client.received).toHaveLength(1);
+      expect(client.received[0]).toMatchObject({ type: 'error', code: 'auth-failed', fatal: true });
+      expect((client.received[0] as ErrorFrame).message).toMatch(/credential is required/);
+      expect(h.registry.size).toBe(0);
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'auth-failed' }),
+      ).toBe(1);
+    });
+
+    it('P1: a wrong credential gets auth-failed, close 1008, no live agent, rejected counter +1', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: `${runner.secret}x` });
+      client.announce([announcedAgent(runner.agentIds[0], [testSnowflake()])]);
+      const closed = await client.closed;
+      expect(closed).toEqual({ code: 1008, reason: 'auth-failed' });
+      expect(client.received).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          code: 'auth-failed',
+          message: 'runner credential rejected',
+          fatal: true,
+        }),
+      ]);
+      expect(JSON.stringify(client.received)).not.toContain(runner.secret);
+      expect(h.registry.size).toBe(0);
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'auth-failed' }),
+      ).toBe(1);
+      expect(h.logger.lines.map((line) => line.message).join('\n')).not.toContain(runner.secret);
+    });
+
+    it('P3: a hello without a protocol version is told a version is required and closed 1008', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: runner.secret, version: null });
+      expect(await client.closed).toEqual({ code: 1008, reason: 'version-required' });
+      expect(client.received).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          code: 'version-required',
+          message: 'protocol version is required',
+        }),
+      ]);
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'version-required' }),
+      ).toBe(1);
+    });
+
+    it('P3: an unsupported major version is refused naming the offered and supported range, close 1008', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: runner.secret, version: '2.0.0' });
+      expect(await client.closed).toEqual({ code: 1008, reason: 'version-unsupported' });
+      const [error] = errorFrames(client);
+      expect(error.code).toBe('version-unsupported');
+      expect(error.message).toContain('2.0.0');
+      expect(error.message).toContain('1.0.0 – 1.x');
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'version-unsupported' }),
+      ).toBe(1);
+    });
+
+    it('P4: a socket without a valid hello within the handshake window is closed 1008 hello-required', async () => {
+      const h = await boot({ helloDeadlineMs: 150 });
+      const client = await rawClient(h);
+      const started = Date.now();
+      expect(await client.closed).toEqual({ code: 1008, reason: 'hello-required' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(client.received).toEqual([]);
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'hello-required' }),
+      ).toBe(1);
+      await waitUntil(() => h.sut.connectionCount === 0, 2_000, 'the socket to be gone');
+    });
+
+    it('B4: valid-looking frames before the hello trigger nothing and the client receives only the close', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await rawClient(h);
+      client.send({
+        type: 'agent.announce',
+        agents: [announcedAgent(runner.agentIds[0], [testSnowflake()])],
+      });
+      client.send({ type: 'ping', ts: Date.now() });
+      client.send({ type: 'rpc.response', id: 'x', agentId: runner.agentIds[0], ok: true, result: {} });
+      client.hello({ runnerId: runner.runnerId, credential: runner.secret });
+      expect(await client.closed).toEqual({ code: 1008, reason: 'hello-required' });
+      expect(client.received).toEqual([]);
+      expect(h.registry.size).toBe(0);
+      expect(await h.metric('chopsticks_gateway_frames_dropped_total', { reason: 'hello-required' })).toBe(1);
+    });
+
+    it('refuses sockets beyond the total connection cap with 1013 connection-limit', async () => {
+      const h = await boot({ maxConnections: 2 });
+      await rawClient(h);
+      await rawClient(h);
+      await waitUntil(() => h.sut.connectionCount === 2, 2_000, 'two connections');
+      const third = await rawClient(h);
+      expect(await third.closed).toEqual({ code: 1013, reason: 'connection-limit' });
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'connection-limit' }),
+      ).toBe(1);
+    });
+  });
+
+  describe('announce and ownership', () => {
+    it('P2: agents leased to the runner go live with guilds and readiness; others are refused', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 3);
+      const other = await leasedRunner(h, 1);
+      const unknownAgent = `agent${testSnowflake()}`;
+      const [guildA, guildB] = [testSnowflake(), testSnowflake()];
+      const client = await connect(h, runner);
+      client.announce([
+        announcedAgent(runner.agentIds[0], [guildA, guildB]),
+        announcedAgent(runner.agentIds[1], [guildA]),
+        announcedAgent(runner.agentIds[2], [guildB], false),
+        announcedAgent(other.agentIds[0], [guildA]),
+        announcedAgent(unknownAgent, [guildA]),
+      ]);
+      await waitUntil(() => errorFrames(client).length === 2, 5_000, 'refusals');
+      await waitUntil(() => h.registry.size === 3, 5_000, 'three live agents');
+
+      expect([...h.registry.get(runner.agentIds[0])!.guilds].sort()).toEqual([guildA, guildB].sort());
+      expect(h.registry.get(runner.agentIds[0])!.ready).toBe(true);
+      expect(h.registry.get(runner.agentIds[2])!.ready).toBe(false);
+      expect([...h.registry.agentIdsInGuild(guildA)].sort()).toEqual(
+        [runner.agentIds[0], runner.agentIds[1]].sort(),
+      );
+      expect(h.registry.get(other.agentIds[0])).toBeUndefined();
+      expect(h.registry.get(unknownAgent)).toBeUndefined();
+      expect(errorFrames(client).map((frame) => [frame.code, frame.ref?.agentId, frame.fatal])).toEqual([
+        ['agent-not-leased', other.agentIds[0], false],
+        ['agent-not-leased', unknownAgent, false],
+      ]);
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'agent-not-leased' }),
+      ).toBe(2);
+      expect(await h.metric('chopsticks_agent_connected')).toBe(3);
+      expect(await h.metric('chopsticks_agent_ready')).toBe(2);
+      expect(await h.metric('chopsticks_gateway_connections')).toBe(1);
+    });
+
+    it('P8: one runner carrying 300 agents from one IP address has all 300 admitted', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 300);
+      const client = await liveRunner(h, runner);
+      expect(h.registry.size).toBe(300);
+      expect(h.sut.connectionCount).toBe(1);
+      expect(errorFrames(client)).toEqual([]);
+      expect(await h.metric('chopsticks_agent_connected')).toBe(300);
+    }, 60_000);
+
+    it('a newer connection replaces the older one, whose later frames and close change nothing', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const [agentId] = runner.agentIds;
+      const guildId = testSnowflake();
+      const older = await liveRunner(h, runner, guildId);
+      const newer = await liveRunner(h, runner, guildId);
+      const newerId = welcomeOf(newer).connectionId!;
+      expect(h.registry.get(agentId)!.connectionId).toBe(newerId);
+      const lost: string[] = [];
+      h.sut.onAgentsLost((agentIds) => lost.push(...agentIds));
+
+      older.send({ type: 'agent.update', agentId, change: { kind: 'ready', ready: false } });
+      older.send({ type: 'agent.update', agentId, change: { kind: 'guild.leave', guildId } });
+      older.send({ type: 'agent.announce', agents: [announcedAgent(agentId, [testSnowflake()], false)] });
+      older.send({ type: 'agent.gone', agentId, reason: 'logout' });
+      await older.next((frame) => frame.type === 'error' && frame.code === ProtocolErrorCode.Replaced);
+      await older.close();
+      await waitUntil(() => h.sut.connectionCount === 1, 2_000, 'older connection gone');
+
+      const agent = h.registry.get(agentId)!;
+      expect(agent.connectionId).toBe(newerId);
+      expect(agent.ready).toBe(true);
+      expect([...agent.guilds]).toEqual([guildId]);
+      expect(lost).toEqual([]);
+    });
+
+    it('B1: a runner whose connection errors then closes and reconnects once has one connection and one registration per agent', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 3);
+      const first = await liveRunner(h, runner);
+      await first.destroy();
+      await waitUntil(() => h.sut.connectionCount === 0, 2_000, 'first connection closed');
+      const second = await liveRunner(h, runner);
+      const secondId = welcomeOf(second).connectionId!;
+      expect(h.sut.connectionCount).toBe(1);
+      expect(h.registry.size).toBe(3);
+      for (const agentId of runner.agentIds) expect(h.registry.get(agentId)!.connectionId).toBe(secondId);
+      expect([...h.registry.agentIdsOfConnection(secondId)].sort()).toEqual(runner.agentIds);
+      expect(await h.metric('chopsticks_agent_connected')).toBe(3);
+      expect(await h.metric('chopsticks_gateway_connections')).toBe(1);
+    });
+  });
+
+  describe('guards and liveness', () => {
+    it('P5: a frame above the cap gets frame-too-large, is ignored, and the connection stays open', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const [agentId] = runner.agentIds;
+      client.send({
+        type: 'agent.update',
+        agentId,
+        change: { kind: 'guild.join', guild: { guildId: testSnowflake() } },
+        padding: 'x'.repeat(70 * 1024),
+      });
+      const error = (await client.next((frame) => frame.type === 'error')) as ErrorFrame;
+      expect(error).toMatchObject({ code: 'frame-too-large', fatal: false });
+      expect(h.registry.get(agentId)!.guilds.size).toBe(1);
+      const ts = Date.now();
+      client.send({ type: 'ping', ts });
+      expect(await client.next((frame) => frame.type === 'pong')).toEqual({ type: 'pong', ts });
+      expect(await h.metric('chopsticks_gateway_frames_dropped_total', { reason: 'frame-too-large' })).toBe(
+        1,
+      );
+      expect(h.sut.connectionCount).toBe(1);
+    });
+
+    it('P6: a flood beyond the rate cap is dropped, logged and counted; the caller of a dropped response learns why', async () => {
+      const h = await boot({ maxFramesPerSecond: 5, frameBurst: 5 });
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const [agentId] = runner.agentIds;
+      client.onRpc((request) => [
+        ...Array.from({ length: 20 }, () => ({ type: 'ping' as const, ts: Date.now() })),
+        statusResponse(request),
+      ]);
+      const started = Date.now();
+      const error = await rpcError(h.rpc.call(agentId, 'status', {}, { timeoutMs: 10_000 }));
+      expect(error.code).toBe(ProtocolErrorCode.RateLimited);
+      expect(error.message).toMatch(/dropped by the connection frame rate cap/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(
+        await h.metric('chopsticks_gateway_frames_dropped_total', { reason: 'rate-limited' }),
+      ).toBeGreaterThanOrEqual(16);
+      expect(
+        h.logger.lines.filter((line) => line.level === 'warn' && /dropping frames/.test(line.message)),
+      ).toHaveLength(1);
+      await client.next((frame) => frame.type === 'error' && frame.code === ProtocolErrorCode.RateLimited);
+      expect(h.sut.connectionCount).toBe(1);
+    });
+
+    it('P7: an agent that stops answering pings is disconnected after the stale limit and its sessions are released', async () => {
+      const h = await boot({ heartbeatIntervalMs: 50, staleAfterMs: 300 });
+      const runner = await leasedRunner(h, 2);
+      const guildId = testSnowflake();
+      const client = await liveRunner(h, runner, guildId);
+      h.sessions.bind({
+        guildId,
+        voiceChannelId: testSnowflake(),
+        kind: 'music',
+        agentId: runner.agentIds[0],
+      });
+      const lost: { agentIds: readonly string[]; reason: string }[] = [];
+      h.sut.onAgentsLost((agentIds, reason) => lost.push({ agentIds, reason }));
+      await sleep(400);
+      expect(h.registry.size).toBe(2);
+      expect(client.received.filter((frame) => frame.type === 'ping').length).toBeGreaterThan(2);
+
+      client.answerPings = false;
+      const closed = await client.closed;
+      expect(closed.code).toBe(1006);
+      await waitUntil(() => h.registry.size === 0, 2_000, 'agents removed');
+      expect(lost).toEqual([{ agentIds: expect.arrayContaining(runner.agentIds), reason: 'stale' }]);
+      expect(h.sessions.byAgentId(runner.agentIds[0])).toEqual([]);
+      expect(h.sessions.size).toBe(0);
+      expect(await h.metric('chopsticks_gateway_connections')).toBe(0);
+    });
+
+    it('records the ping round trip in the agent health', async () => {
+      const h = await boot({ heartbeatIntervalMs: 30 });
+      const runner = await leasedRunner(h, 1);
+      await liveRunner(h, runner);
+      await waitUntil(
+        () => h.registry.get(runner.agentIds[0])!.health.rttMs !== null,
+        2_000,
+        'an RTT sample',
+      );
+      expect(h.registry.get(runner.agentIds[0])!.health.rttMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  describe('RPC', () => {
+    it('R1: a status call returns the agent data and the latency histogram records it', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const [agentId] = runner.agentIds;
+      client.onRpc((request) => statusResponse(request));
+      const before = await h.metric('chopsticks_rpc_duration_seconds_count', { op: 'status' });
+      const status = await h.rpc.call(agentId, 'status', {});
+      expect(status).toEqual({
+        agentId,
+        ready: true,
+        uptimeMs: 1234,
+        guilds: [],
+        sessions: [],
+        lavalink: [],
+      });
+      expect(await h.metric('chopsticks_rpc_duration_seconds_count', { op: 'status' })).toBe(before + 1);
+      const request = client.received.find((frame) => frame.type === 'rpc.request') as RpcRequestFrame;
+      expect(request).toMatchObject({ agentId, op: 'status', params: {}, timeoutMs: 10_000 });
+    });
+
+    it('R2: an agent that never answers gives agent-timeout and its health score drops', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      await liveRunner(h, runner);
+      const [agentId] = runner.agentIds;
+      const before = h.registry.healthScore(agentId)!;
+      const error = await rpcError(h.rpc.call(agentId, 'status', {}, { timeoutMs: 100 }));
+      expect(error.code).toBe(ProtocolErrorCode.AgentTimeout);
+      expect(error.transport).toBe(true);
+      expect(h.registry.healthScore(agentId)!).toBeLessThan(before);
+      expect(await h.metric('chopsticks_rpc_errors_total', { op: 'status', code: 'agent-timeout' })).toBe(1);
+      expect(h.rpc.pendingCount).toBe(0);
+    });
+
+    it('R3: a response whose id belongs to a call sent to a different agent is ignored', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 2);
+      const [agentA, agentB] = runner.agentIds;
+      const client = await liveRunner(h, runner);
+      const stranger = await liveRunner(h, await leasedRunner(h, 1));
+      const call = track(h.rpc.call(agentA, 'status', {}, { timeoutMs: 5_000 }));
+      const request = (await client.next((frame) => frame.type === 'rpc.request')) as RpcRequestFrame;
+
+      client.send(statusResponse(request, agentB));
+      stranger.send(statusResponse(request, agentA));
+      await sleep(100);
+      expect(call.settled()).toBe(false);
+
+      client.send(statusResponse(request, agentA));
+      await expect(call.result).resolves.toMatchObject({ agentId: agentA });
+    });
+
+    it('fails in-flight calls at once with agent-offline when the connection closes', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const [agentId] = runner.agentIds;
+      const started = Date.now();
+      const call = rpcError(h.rpc.call(agentId, 'status', {}, { timeoutMs: 10_000 }));
+      await client.next((frame) => frame.type === 'rpc.request');
+      await client.close();
+      const error = await call;
+      expect(error.code).toBe(ProtocolErrorCode.AgentOffline);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expect(h.rpc.call(agentId, 'status', {})).rejects.toMatchObject({
+        code: ProtocolErrorCode.AgentOffline,
+      });
+    });
+
+    it('fails in-flight calls with agent-offline when the runner reports the agent gone', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 2);
+      const client = await liveRunner(h, runner);
+      const [gone, stays] = runner.agentIds;
+      const call = rpcError(h.rpc.call(gone, 'status', {}, { timeoutMs: 10_000 }));
+      await client.next((frame) => frame.type === 'rpc.request');
+      client.send({ type: 'agent.gone', agentId: gone, reason: 'logout' });
+      expect((await call).code).toBe(ProtocolErrorCode.AgentOffline);
+      expect(h.registry.get(gone)).toBeUndefined();
+      expect(h.registry.get(stays)).toBeDefined();
+    });
+
+    it('a domain error rejects the call but never opens the breaker, while transport timeouts do', async () => {
+      const h = await boot({
+        breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 },
+      });
+      const runner = await leasedRunner(h, 2);
+      const [domainAgent, silentAgent] = runner.agentIds;
+      const client = await liveRunner(h, runner);
+      const guildId = testSnowflake();
+      client.onRpc((request) =>
+        request.agentId === domainAgent
+          ? {
+              type: 'rpc.response' as const,
+              id: request.id,
+              agentId: request.agentId,
+              ok: false as const,
+              error: { code: ProtocolErrorCode.NotInVoice, message: 'not in a voice channel' },
+            }
+          : null,
+      );
+
+      for (let i = 0; i < 6; i += 1) {
+        const error = await rpcError(h.rpc.call(domainAgent, 'music.skip', { guildId }));
+        expect(error.code).toBe(ProtocolErrorCode.NotInVoice);
+        expect(error.transport).toBe(false);
+      }
+      expect(h.rpc.breakerState(domainAgent)).toBe('closed');
+      expect(h.registry.healthScore(domainAgent)).toBe(100);
+      expect(await h.metric('chopsticks_rpc_errors_total', { op: 'music.skip', code: 'not-in-voice' })).toBe(
+        6,
+      );
+
+      for (let i = 0; i < 3; i += 1) {
+        const error = await rpcError(h.rpc.call(silentAgent, 'music.skip', { guildId }, { timeoutMs: 50 }));
+        expect(error.code).toBe(ProtocolErrorCode.AgentTimeout);
+      }
+      expect(h.rpc.breakerState(silentAgent)).toBe('open');
+      const requestsBefore = client.received.filter((frame) => frame.type === 'rpc.request').length;
+      const error = await rpcError(h.rpc.call(silentAgent, 'music.skip', { guildId }, { timeoutMs: 50 }));
+      expect(error.code).toBe(ProtocolErrorCode.CircuitOpen);
+      await sleep(50);
+      expect(client.received.filter((frame) => frame.type === 'rpc.request')).toHaveLength(requestsBefore);
+      expect(await h.metric('chopsticks_rpc_errors_total', { op: 'music.skip', code: 'circuit-open' })).toBe(
+        1,
+      );
+      await expect(h.rpc.call(domainAgent, 'music.skip', { guildId })).rejects.toMatchObject({
+        code: ProtocolErrorCode.NotInVoice,
+      });
+    });
+
+    it('refuses invalid params before sending anything', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const error = await rpcError(
+        h.rpc.call(runner.agentIds[0], 'music.volume', { guildId: testSnowflake(), volume: 999 }),
+      );
+      expect(error.code).toBe(ProtocolErrorCode.InvalidParams);
+      expect(error.message).toContain('volume');
+      expect(client.received.filter((frame) => frame.type === 'rpc.request')).toEqual([]);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('sends shutdown to every runner, closes with 1001 and fails pending calls', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      const call = rpcError(h.rpc.call(runner.agentIds[0], 'status', {}, { timeoutMs: 10_000 }));
+      await client.next((frame) => frame.type === 'rpc.request');
+      await h.app.close();
+      apps.splice(apps.indexOf(h.app), 1);
+      expect((await call).code).toBe(ProtocolErrorCode.AgentOffline);
+      expect(await client.closed).toEqual({ code: 1001, reason: 'shutting-down' });
+      expect(client.received.some((frame) => frame.type === 'shutdown')).toBe(true);
+    });
+  });
+});
