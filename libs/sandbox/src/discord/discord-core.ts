@@ -80,7 +80,7 @@ export class DiscordCore {
 
   commandList(appId: string, scope: string): ApplicationCommand[] {
     let byScope = this.commands.get(appId);
-    if (!byScope) this.commands.set(appId, (byScope = new Map()));
+    if (!byScope) this.commands.set(appId, (byScope = new Map<string, ApplicationCommand[]>()));
     let list = byScope.get(scope);
     if (!list) byScope.set(scope, (list = []));
     return list;

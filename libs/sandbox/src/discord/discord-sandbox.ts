@@ -97,20 +97,20 @@ export class DiscordSandbox {
       /\/$/,
       '',
     );
-    let sandbox: DiscordSandbox | undefined;
+    const gatewayUrl = `${base.replace(/^http/, 'ws')}/gateway`;
     const core = new DiscordCore({
       interactionDeadlineMs: options.interactionDeadlineMs ?? DEFAULT_INTERACTION_DEADLINE_MS,
       rateLimits: options.rateLimits,
       gateway: {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
         resumeWindowMs: options.resumeWindowMs ?? 120000,
-        resumeUrl: () => sandbox!.urls.gateway,
+        resumeUrl: () => gatewayUrl,
         voiceEndpoint: options.voiceEndpoint ?? 'voice.sandbox.invalid:443',
       },
     });
-    const rest = new DiscordRest(core, () => sandbox!.urls.gateway);
+    const rest = new DiscordRest(core, () => gatewayUrl);
     const oauth = new DiscordOAuth2(core);
-    sandbox = new DiscordSandbox(server, core, rest, oauth, base);
+    const sandbox = new DiscordSandbox(server, core, rest, oauth, base);
     sandbox.attach();
     return sandbox;
   }
@@ -300,7 +300,7 @@ export class DiscordSandbox {
     );
     r.add('DELETE', '/guilds/:guild/members/:user', (p) => c.removeMember(p.guild, p.user));
     r.add('PUT', '/guilds/:guild/bots/:app', (p, body) =>
-      c.inviteBot(p.guild, p.app, String(obj(body).permissions ?? '0')),
+      c.inviteBot(p.guild, p.app, str(obj(body).permissions, '0')),
     );
     r.add('PUT', '/guilds/:guild/voice-states/:user', (p, body) => {
       const channelId = obj(body).channelId;
@@ -328,9 +328,7 @@ export class DiscordSandbox {
       c.setOAuthUser(typeof userId === 'string' ? userId : null);
     });
     r.add('POST', '/faults/gateway-drop', (_p, body) => c.dropGateway(obj(body) as never));
-    r.add('POST', '/faults/refuse-resume', (_p, body) =>
-      c.refuseNextResume(String(obj(body).botUserId ?? '')),
-    );
+    r.add('POST', '/faults/refuse-resume', (_p, body) => c.refuseNextResume(str(obj(body).botUserId, '')));
     r.add('PUT', '/faults/latency', (_p, body) => c.setLatency(obj(body)));
     r.add('POST', '/faults/rate-limit', (_p, body) => c.forceRateLimit(obj(body) as never));
     r.add('GET', '/bots/:bot/connected', (p) => ({ connected: c.isConnected(p.bot) }));
@@ -402,4 +400,8 @@ function toRecord(body: unknown): Record<string, unknown> {
 
 function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
 }

@@ -11,7 +11,7 @@ import { createWorld, loginReady, sandboxClient, waitForEvent, type SandboxWorld
 
 /** A raw gateway connection recording every frame and the close code. */
 class RawGateway {
-  readonly frames: { op: number; d: unknown; s: number | null; t: string | null }[] = [];
+  readonly frames: { op: GatewayOpcodes; d: unknown; s: number | null; t: string | null }[] = [];
   readonly closed: Promise<number>;
   readonly ws: WebSocket;
 

@@ -4,6 +4,7 @@ import {
   ApplicationCommandOptionType,
   ButtonBuilder,
   ButtonStyle,
+  type ChatInputApplicationCommandData,
   DiscordAPIError,
   Events,
   InteractionResponseType,
@@ -15,7 +16,7 @@ import {
 import { DiscordSandbox } from '../../src/discord';
 import { createWorld, loginReady, sandboxClient, type SandboxWorld } from './discord-fixtures';
 
-const commands = [
+const commands: ChatInputApplicationCommandData[] = [
   { name: 'ping', description: 'Replies with pong' },
   { name: 'slow', description: 'Replies too late' },
   { name: 'twice', description: 'Acknowledges twice' },

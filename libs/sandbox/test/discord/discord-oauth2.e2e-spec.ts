@@ -1,6 +1,6 @@
 import { DiscordSandbox } from '../../src/discord';
 import { createWorld, loginReady, sandboxClient, waitForEvent, type SandboxWorld } from './discord-fixtures';
-import { Events } from 'discord.js';
+import { Events, type Guild } from 'discord.js';
 
 const REDIRECT = 'http://127.0.0.1:9/auth/callback';
 
@@ -130,7 +130,7 @@ describe(DiscordSandbox.name, () => {
         permissions: '3145728',
         sandbox_user: world.userId,
       });
-      const [guild] = await created;
+      const [guild] = (await created) as [Guild];
 
       expect(res.status).toBe(200);
       expect(guild.id).toBe(other.guildId);
