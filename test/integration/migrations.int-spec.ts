@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ApiKey } from '@app/access';
+import { createDataSource, DATABASE_ENTITIES, findSchemaDrift, migrateToHead } from '@app/pools';
+import { Column, Entity } from 'typeorm';
+import { checkMigrations } from '../../scripts/lib/migration-check';
+import { createTestDatabase, TestDatabase } from '../utils/database';
+import { testConfig } from '../utils/test-config';
+
+/** Test-only copy of `api_keys` with one column no migration creates. */
+@Entity({ name: 'api_keys' })
+class ApiKeyWithUnmigratedColumn extends ApiKey {
+  @Column({ name: 'drift_probe', type: 'integer', nullable: true })
+  driftProbe!: number | null;
+}
+
+describe('migrations', () => {
+  describe(migrateToHead.name, () => {
+    let db: TestDatabase;
+
+    beforeAll(async () => {
+      db = await createTestDatabase({ template: null });
+    });
+
+    afterAll(async () => {
+      await db.drop();
+    });
+
+    it('two migrators started together on a fresh database apply each migration exactly once', async () => {
+      const first = createDataSource(db.url, { applicationName: 'migrator-1' });
+      const second = createDataSource(db.url, { applicationName: 'migrator-2' });
+      await Promise.all([first.initialize(), second.initialize()]);
+      try {
+        const results = await Promise.all([migrateToHead(first), migrateToHead(second)]);
+        const applied = results.flat();
+        expect(applied).toHaveLength(results.find((names) => names.length > 0)!.length);
+        expect(results.some((names) => names.length === 0)).toBe(true);
+        const rows = await first.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`);
+        expect(rows.map((row) => row.name)).toEqual(applied);
+        expect(await findSchemaDrift(first)).toEqual([]);
+      } finally {
+        await Promise.all([first.destroy(), second.destroy()]);
+      }
+    });
+  });
+
+  describe(checkMigrations.name, () => {
+    it('finds no drift between the migrated schema and the entities', async () => {
+      const report = await checkMigrations({ adminUrl: testConfig.postgresAdminUrl });
+      expect(report.fileProblems).toEqual([]);
+      expect(report.applied.length).toBeGreaterThan(0);
+      expect(report.drift).toEqual([]);
+    });
+
+    it('reports drift when an entity gains a column without a migration', async () => {
+      const entities = [
+        ...DATABASE_ENTITIES.filter((entity) => entity !== ApiKey),
+        ApiKeyWithUnmigratedColumn,
+      ];
+      const report = await checkMigrations({ adminUrl: testConfig.postgresAdminUrl, entities });
+      expect(report.drift).toEqual([`ALTER TABLE "api_keys" ADD "drift_probe" integer`]);
+    });
+
+    it('npm run ci:migrations exits 0 on the real migrations', async () => {
+      const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'ci:migrations'], {
+        env: { ...process.env, DATABASE_URL: testConfig.postgresAdminUrl },
+      });
+      expect(stdout).toMatch(/no schema drift/);
+    });
+  });
+});
