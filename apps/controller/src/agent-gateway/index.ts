@@ -1,6 +1,10 @@
 /** Public surface of the controller's agent gateway feature (used by the app module and tests). */
 export { AgentGatewayModule } from './agent-gateway.module';
-export { agentGatewayEnvShape, agentGatewayOptionsFromEnv, type AgentGatewayEnv } from './agent-gateway.config';
+export {
+  agentGatewayEnvShape,
+  agentGatewayOptionsFromEnv,
+  type AgentGatewayEnv,
+} from './agent-gateway.config';
 export { AgentGateway } from './agent-gateway.gateway';
 export { AgentRpcClient, type AgentRpcCallOptions } from './agent-rpc.client';
 export { AgentGatewayEvents, type AgentGatewayEventMap, type AgentsLostReason } from './agent-gateway.events';
