@@ -34,14 +34,14 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout-integration.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{test/e2e,libs}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout-e2e.ts'],
     },
   ],
 };

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggingModule } from '@app/lifecycle';
+import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import type { ControllerConfig } from './config/controller.config';
 import { HealthModule } from './health/health.module';
 
@@ -20,6 +21,7 @@ export class ControllerAppModule {
           load: [() => config],
         }),
         LoggingModule.forRoot({ app: 'controller', ...config }),
+        PoolsModule.forRoot(poolsOptionsFromEnv(config, 'chopsticks-controller')),
         HealthModule,
       ],
     };

@@ -414,6 +414,12 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
           parsed.message,
         ),
       );
+      this.failDroppedResponse(
+        connection,
+        raw,
+        parsed.error,
+        `the agent's response was refused: ${parsed.message}`,
+      );
       return;
     }
     const frame = parsed.frame;
@@ -444,6 +450,25 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       ? raw.reduce((sum, chunk) => sum + chunk.byteLength, 0)
       : (raw as Buffer).byteLength;
     if (size > this.options.maxFrameBytes) return;
+    this.failDroppedResponse(
+      connection,
+      raw,
+      ProtocolErrorCode.RateLimited,
+      'the agent answered, but its response was dropped by the connection frame rate cap',
+    );
+  }
+
+  /**
+   * When a dropped frame is an `rpc.response`, fails the call it answers with `code` right away,
+   * so the caller learns why instead of waiting for its timeout (only the connection that sent
+   * the request can fail it). The raw text is scanned before any JSON parsing.
+   */
+  private failDroppedResponse(
+    connection: AgentConnection,
+    raw: RawFrame,
+    code: ProtocolErrorCode,
+    message: string,
+  ): void {
     const text = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
     if (!text.includes('rpc.response')) return;
     const peeked = peekFrame(raw);
@@ -452,8 +477,8 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       connection.id,
       peeked.id,
       typeof peeked.agentId === 'string' ? peeked.agentId : undefined,
-      ProtocolErrorCode.RateLimited,
-      'the agent answered, but its response was dropped by the connection frame rate cap',
+      code,
+      message,
     );
   }
 

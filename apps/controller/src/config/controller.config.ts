@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, parseEnv } from '@app/config';
 import { lifecycleEnvShape } from '@app/lifecycle';
+import { poolsEnvShape } from '@app/pools';
 
 /**
  * Environment of the controller process, validated at boot (SPEC §2). Unknown values of
@@ -8,6 +9,7 @@ import { lifecycleEnvShape } from '@app/lifecycle';
  */
 export const controllerEnvSchema = z.object({
   ...lifecycleEnvShape,
+  ...poolsEnvShape,
   /** HTTP port for /healthz, /readyz, /metrics, /api/v1 and /docs. */
   HEALTH_PORT: env.port(8080),
   /** Interface the HTTP server binds. */

@@ -1,10 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { PostgresHealthIndicator } from './postgres.health';
 
 /** Liveness and readiness of the controller (SPEC §7). */
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthCheckService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly postgres: PostgresHealthIndicator,
+  ) {}
 
   /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('healthz')
@@ -16,6 +20,6 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   readiness() {
-    return this.health.check([]);
+    return this.health.check([() => this.postgres.check()]);
   }
 }
