@@ -283,6 +283,7 @@ export class LavalinkSandbox {
       headers.push(`Session-Resumed: ${resumable ? 'true' : 'false'}`, 'Lavalink-Major-Version: 4');
     };
     this.wss.on('headers', onHeaders);
+    socket.once('close', () => this.wss.off('headers', onHeaders));
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.wss.off('headers', onHeaders);
       const session = resumable ?? this.createSession(userId, clientName);
@@ -478,12 +479,6 @@ export class LavalinkSandbox {
     const userData = body.track?.userData;
     if (encoded !== undefined && identifier !== undefined) {
       throw new RestError(400, 'Cannot specify both encodedTrack and identifier');
-    }
-    if (body.filters) {
-      const unknown = Object.keys(body.filters).filter(
-        (key) => key !== 'pluginFilters' && !(LAVALINK_FILTERS as readonly string[]).includes(key),
-      );
-      if (unknown.length > 0) throw new RestError(400, `Unknown filters: ${unknown.join(', ')}`);
     }
     const voice = body.voice;
     if (voice && (!voice.token || !voice.endpoint || !voice.sessionId || !voice.channelId)) {
