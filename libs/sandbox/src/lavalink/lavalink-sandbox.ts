@@ -260,8 +260,10 @@ export class LavalinkSandbox {
   /**
    * WebSocket handshake on `/v4/websocket` (WebSocket API § Opening a connection): the
    * `Authorization` header must equal the password (401 otherwise, Lavalink
-   * `HandshakeInterceptorImpl`), `User-Id` is required, `Session-Id` resumes a paused session.
-   * The response carries `Session-Resumed` (API § Resuming) and `Lavalink-Major-Version`.
+   * `HandshakeInterceptorImpl`). `User-Id` is a required header (API § Opening a connection);
+   * the emulator refuses a missing or non-snowflake one with 400 rather than failing after the
+   * upgrade. `Session-Id` resumes a paused session. The response carries `Session-Resumed`
+   * (API § Resuming) and `Lavalink-Major-Version: 4`.
    */
   private handleUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     const reject = (status: number) => {
