@@ -155,13 +155,16 @@ describe(AgentGateway.name, () => {
   async function leasedRunner(h: Harness, count: number): Promise<LeasedRunner> {
     const poolsService = h.app.get(PoolsService);
     const registrations = h.app.get(AgentRegistrationsService);
-    for (let registered = 0; registered < count; ) {
-      const ownerId = snowflake();
-      const pool = await poolsService.create(poolInput({ ownerId, maxAgents: 49 }), user(ownerId));
-      const batch = Math.min(49, count - registered);
-      for (let i = 0; i < batch; i += 1) await registrations.register(agentInput(pool.id), user(ownerId));
-      registered += batch;
-    }
+    const poolSizes = Array.from({ length: Math.ceil(count / 49) }, (_, index) =>
+      Math.min(49, count - index * 49),
+    );
+    await Promise.all(
+      poolSizes.map(async (size) => {
+        const ownerId = snowflake();
+        const pool = await poolsService.create(poolInput({ ownerId, maxAgents: 49 }), user(ownerId));
+        for (let i = 0; i < size; i += 1) await registrations.register(agentInput(pool.id), user(ownerId));
+      }),
+    );
     const { runnerId, secret } = await h.runners.create({ capacity: Math.max(count, 1) }, operator);
     const claim = await h.leases.claim(runnerId, { capacity: count, ttlSeconds: 600 });
     expect(claim.held).toHaveLength(count);
@@ -414,6 +417,43 @@ describe(AgentGateway.name, () => {
       expect(await h.metric('chopsticks_agent_connected')).toBe(3);
       expect(await h.metric('chopsticks_gateway_connections')).toBe(1);
     });
+    it('processes frames sent right after the hello once the runner is welcomed', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 2);
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: runner.secret });
+      client.announce(runner.agentIds.map((agentId) => announcedAgent(agentId, [testSnowflake()])));
+      await client.next((frame) => frame.type === 'welcome');
+      await waitUntil(() => h.registry.size === 2, 5_000, 'pipelined announce applied');
+      expect(client.received[0].type).toBe('welcome');
+    });
+
+    it('publishes events, session reports and drain only from the connection that owns the agent', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const [agentId] = runner.agentIds;
+      const guildId = testSnowflake();
+      const older = await liveRunner(h, runner, guildId);
+      const newer = await liveRunner(h, runner, guildId);
+      const seen: string[] = [];
+      h.events.on('agent.event', ({ agentId: from, event }) => seen.push(`event:${from}:${event.name}`));
+      h.events.on('session.report', ({ agentId: from, sessions }) =>
+        seen.push(`report:${from}:${sessions.length}`),
+      );
+      h.events.on('runner.drain', ({ runnerId, reason }) => seen.push(`drain:${runnerId}:${reason}`));
+
+      older.send({ type: 'event', agentId, at: Date.now(), event: { name: 'queue.end', guildId } });
+      older.send({ type: 'session.report', agentId, sessions: [] });
+      newer.send({ type: 'event', agentId, at: Date.now(), event: { name: 'queue.end', guildId } });
+      newer.send({ type: 'session.report', agentId, sessions: [] });
+      newer.send({ type: 'drain', reason: 'SIGTERM' });
+      await waitUntil(() => seen.length === 3, 2_000, 'three events');
+      expect(seen).toEqual([
+        `event:${agentId}:queue.end`,
+        `report:${agentId}:0`,
+        `drain:${runner.runnerId}:SIGTERM`,
+      ]);
+    });
   });
 
   describe('guards and liveness', () => {
@@ -635,6 +675,18 @@ describe(AgentGateway.name, () => {
       await expect(h.rpc.call(domainAgent, 'music.skip', { guildId })).rejects.toMatchObject({
         code: ProtocolErrorCode.NotInVoice,
       });
+    });
+
+    it('fails the call at once when its response frame is refused (over the frame cap)', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      const client = await liveRunner(h, runner);
+      client.onRpc((request) => ({ ...statusResponse(request), padding: 'x'.repeat(70 * 1024) }));
+      const started = Date.now();
+      const error = await rpcError(h.rpc.call(runner.agentIds[0], 'status', {}, { timeoutMs: 10_000 }));
+      expect(error.code).toBe(ProtocolErrorCode.FrameTooLarge);
+      expect(error.transport).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
     });
 
     it('refuses invalid params before sending anything', async () => {

@@ -41,7 +41,7 @@ export class TestRunnerClient {
     test: (frame: ControllerFrame) => boolean;
     resolve: (frame: ControllerFrame) => void;
   }[] = [];
-  private rpcHandler: ((request: RpcRequestFrame) => RunnerFrame | RunnerFrame[] | null) | null = null;
+  private rpcHandler: ((request: RpcRequestFrame) => object | object[] | null) | null = null;
 
   private constructor(readonly socket: WebSocket) {
     this.closed = new Promise((resolve) =>
@@ -111,8 +111,11 @@ export class TestRunnerClient {
     for (const frame of packAnnounceFrames(agents)) this.send(frame);
   }
 
-  /** Answers every `rpc.request` with what `handler` returns (null = stay silent). */
-  onRpc(handler: ((request: RpcRequestFrame) => RunnerFrame | RunnerFrame[] | null) | null): void {
+  /**
+   * Answers every `rpc.request` with the frame(s) `handler` returns, sent as is (they may be
+   * invalid on purpose); null = stay silent.
+   */
+  onRpc(handler: ((request: RpcRequestFrame) => object | object[] | null) | null): void {
     this.rpcHandler = handler;
   }
 
