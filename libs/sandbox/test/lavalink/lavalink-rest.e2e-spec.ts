@@ -556,6 +556,29 @@ describe(LavalinkSandbox.name, () => {
       expect(events.map((event) => event.message.op)).toContain('ready');
     });
 
+    it('B12: keeps the players of two bot identities in one guild apart', async () => {
+      const first = await connect();
+      const second = await connect({ 'User-Id': '900000000000000003' });
+      await patchPlayer(first.sessionId, { voice: VOICE, track: { identifier: 'nQ9wEa0hH1l' } });
+      await patchPlayer(second.sessionId, {
+        voice: { ...VOICE, channelId: '810000000000000003' },
+        track: { identifier: 'gH4pXs7aO4e' },
+      });
+      const response = await fetch(`${sut.url}/_sandbox/players/${GUILD}/stuck`, {
+        method: 'POST',
+        body: JSON.stringify({ sessionId: second.sessionId }),
+      });
+      expect(await response.json()).toEqual({ affected: 1 });
+      await second.waitFor((message) => message.op === 'event' && message.type === 'TrackStuckEvent');
+      expect(first.events()).toEqual(['TrackStartEvent']);
+      expect(sut.control.players({ userId: USER_ID })).toEqual([
+        expect.objectContaining({ guildId: GUILD, stuck: false, voiceChannelId: VOICE.channelId }),
+      ]);
+      expect(sut.control.players({ userId: '900000000000000003' })).toEqual([
+        expect.objectContaining({ guildId: GUILD, stuck: true, voiceChannelId: '810000000000000003' }),
+      ]);
+    });
+
     it('takes the node down (sockets closed with 1001, connections refused) and brings it back', async () => {
       const client = await connect();
       const closed = new Promise<number>((resolve) =>
