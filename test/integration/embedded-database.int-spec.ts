@@ -1,0 +1,156 @@
+import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  EmbeddedServerInfo,
+  PoolMemberRole,
+  POOLS_DATABASE,
+  PoolsModule,
+  PoolsService,
+  ResolvedDatabase,
+} from '@app/pools';
+import { DataSource } from 'typeorm';
+import { encryptionKey, poolInput, snowflake, user } from '../utils/factories';
+
+jest.setTimeout(120_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHILD = path.join(__dirname, '../utils/embedded-child.ts');
+
+/**
+ * PGlite's first start (initdb) takes ~20 s here; a migrated empty data folder is built once per
+ * checkout under .data/ and copied for each run (the server migrates it to head on start).
+ */
+async function seedDataDir(dataDir: string): Promise<void> {
+  const cache = path.join(ROOT, '.data/test-cache/pglite-pgdata');
+  if (!existsSync(cache)) {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'chopsticks-pglite-seed-'));
+    try {
+      await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', CHILD, 'prepare', scratch], {
+        cwd: ROOT,
+      });
+      const staging = `${cache}.${process.pid}.tmp`;
+      cpSync(path.join(scratch, 'pgdata'), staging, { recursive: true });
+      try {
+        renameSync(staging, cache);
+      } catch {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  cpSync(cache, path.join(dataDir, 'pgdata'), { recursive: true });
+}
+
+/** Starts the serving child and resolves with its first stdout line. */
+function serve(
+  dataDir: string,
+): Promise<{
+  child: ChildProcessWithoutNullStreams;
+  announced: { url: string; isServer: boolean; shared: boolean };
+}> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, 'serve', dataDir], { cwd: ROOT });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n'))
+        resolve({
+          child,
+          announced: JSON.parse(out.split('\n')[0]) as { url: string; isServer: boolean; shared: boolean },
+        });
+    });
+    child.once('exit', (code) => reject(new Error(`embedded server child exited ${code}: ${err}`)));
+  });
+}
+
+describe('embedded database (PGlite)', () => {
+  let dataDir: string;
+  let server: ChildProcessWithoutNullStreams;
+  let announced: { url: string; isServer: boolean; shared: boolean };
+  let app: INestApplicationContext;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'chopsticks-pglite-'));
+    await seedDataDir(dataDir);
+    ({ child: server, announced } = await serve(dataDir));
+    app = await NestFactory.createApplicationContext(
+      PoolsModule.forRoot({ tokenEncryptionKeys: encryptionKey(), embeddedDbDir: dataDir }),
+      {
+        logger: false,
+        abortOnError: false,
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.stdin.end();
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the first process serves a migrated database on loopback and announces it in server.json', async () => {
+    expect(announced.isServer).toBe(true);
+    expect(announced.shared).toBe(true);
+    const info = JSON.parse(readFileSync(path.join(dataDir, 'server.json'), 'utf8')) as EmbeddedServerInfo;
+    expect(info).toMatchObject({ host: '127.0.0.1', pid: server.pid });
+    expect(announced.url).toBe(`postgres://postgres@127.0.0.1:${info.port}/postgres`);
+  });
+
+  it('another process with DATABASE_URL unset joins the running server instead of opening the files', async () => {
+    const database = app.get<ResolvedDatabase>(POOLS_DATABASE);
+    expect(database.embedded?.isServer).toBe(false);
+    expect(database.url).toBe(announced.url);
+    const [{ count }] = await app
+      .get(DataSource)
+      .query<{ count: string }[]>(`SELECT count(*) FROM migrations`);
+    expect(Number(count)).toBeGreaterThan(0);
+  });
+
+  it('runs a transaction while concurrent queries wait their turn on the one PGlite session', async () => {
+    const sut = app.get(PoolsService);
+    const owners = [snowflake(), snowflake(), snowflake()];
+    for (const ownerId of owners) await sut.create(poolInput({ ownerId }), user(ownerId));
+    const newOwner = snowflake();
+    const [transferred, listed, got] = await Promise.all([
+      sut.transfer(`pool_${owners[0]}`, owners[0], newOwner, user(owners[0])),
+      sut.list(),
+      sut.get(`pool_${owners[1]}`),
+    ]);
+    expect(transferred.ownerId).toBe(newOwner);
+    expect(listed).toHaveLength(3);
+    expect(got.ownerId).toBe(owners[1]);
+    expect(await sut.roleOf(`pool_${owners[0]}`, owners[0])).toBe(PoolMemberRole.Manager);
+    await expect(
+      sut.transfer(`pool_${owners[1]}`, owners[1], newOwner, user(owners[1])),
+    ).rejects.toMatchObject({ code: 'POOL_EXISTS' });
+    expect((await sut.get(`pool_${owners[1]}`)).ownerId).toBe(owners[1]);
+  });
+
+  it('a third process sees the same data through the same server', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', CHILD, 'query', dataDir],
+      { cwd: ROOT },
+    );
+    expect(JSON.parse(stdout)).toEqual({ url: announced.url, isServer: false, pools: 3 });
+  });
+
+  it('the server removes server.json when it stops', async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.stdin.end();
+    expect(await exited).toBe(0);
+    expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
+  });
+});
