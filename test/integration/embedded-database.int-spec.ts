@@ -100,7 +100,7 @@ describe('embedded database (PGlite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('the first process serves a migrated database on loopback and announces it in server.json', async () => {
+  it('the first process serves a migrated database on loopback and announces it in server.json', () => {
     expect(announced.isServer).toBe(true);
     expect(announced.shared).toBe(true);
     const info = JSON.parse(readFileSync(path.join(dataDir, 'server.json'), 'utf8')) as EmbeddedServerInfo;
