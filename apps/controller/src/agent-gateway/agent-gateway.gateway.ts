@@ -118,6 +118,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
     @Inject(AGENT_GATEWAY_OPTIONS) private readonly options: ResolvedAgentGatewayOptions,
@@ -153,6 +154,14 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     );
     this.sweepTimer = setInterval(() => this.sweepStale(), sweepEvery);
     this.metrics.gatewayConnections.set(0);
+    // Gauges follow the registry itself, whoever changes it.
+    const gauges = () => this.updateAgentGauges();
+    this.unsubscribers.push(
+      this.registry.events.on('agent.up', gauges),
+      this.registry.events.on('agent.down', gauges),
+      this.registry.events.on('agent.updated', gauges),
+    );
+    gauges();
     this.logger.log(
       `agent gateway listening on ${this.options.host}:${this.port} (protocol ${PROTOCOL_VERSION})`,
     );
@@ -184,6 +193,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     clearTimeout(grace);
     for (const connection of this.connections.all()) connection.terminate();
     await closed;
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     const server = this.server;
     this.server = null;
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -499,7 +509,6 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
         if (!this.registry.update(frame.agentId, connectionId, frame.change)) {
           this.logger.debug(`connection ${connectionId}: update for ${frame.agentId} ignored (not owned)`);
         }
-        this.updateAgentGauges();
         return;
       case 'agent.gone': {
         const removed = this.registry.remove(frame.agentId, connectionId, 'gone');
@@ -509,7 +518,6 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
           connectionId,
           `agent ${frame.agentId} went offline (${frame.reason})`,
         );
-        this.updateAgentGauges();
         this.events.emit('agents.lost', {
           agentIds: [frame.agentId],
           reason: 'gone',
@@ -627,7 +635,6 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       }
       accepted.push(agent);
     }
-    this.updateAgentGauges();
     if (accepted.length > 0) {
       this.events.emit('agents.announced', { runnerId, connectionId: connection.id, agents: accepted });
     }
@@ -650,7 +657,6 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       connection.id,
       reason === 'stale' ? 'stale' : 'disconnected',
     );
-    this.updateAgentGauges();
     if (removed.length > 0) {
       this.events.emit('agents.lost', {
         agentIds: removed.map((agent) => agent.agentId),
@@ -713,6 +719,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     if (outcome.close) connection.close(outcome.close.code, outcome.close.reason);
   }
 
+  /** `chopsticks_agent_connected` / `chopsticks_agent_ready` from the registry's counts. */
   private updateAgentGauges(): void {
     this.metrics.agentConnected.set(this.registry.size);
     this.metrics.agentReady.set(this.registry.readyCount);
