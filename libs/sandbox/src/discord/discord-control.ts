@@ -489,6 +489,18 @@ export class DiscordSandboxControl {
     return { dropped };
   }
 
+  /** Fault: op 7 Reconnect to the bot's connections (it should resume on a new connection). */
+  requestReconnect(botUserId: string): { told: number } {
+    this.user(botUserId);
+    return { told: this.core.gateway.requestReconnect(botUserId) };
+  }
+
+  /** Fault: op 9 Invalid Session to the bot's connections; `resumable` is the `d` flag. */
+  invalidateSession(botUserId: string, resumable: boolean): { told: number } {
+    this.user(botUserId);
+    return { told: this.core.gateway.invalidateSession(botUserId, resumable) };
+  }
+
   /** Fault: the bot's next resume gets op 9 Invalid Session d:false (it must identify again). */
   refuseNextResume(botUserId: string): void {
     this.user(botUserId);

@@ -159,6 +159,42 @@ export class DiscordGateway {
     return sessions.length;
   }
 
+  /**
+   * Fault: sends op 7 Reconnect to each connection of a bot; the client should reconnect and resume —
+   * Topics › Gateway Events › Reconnect. Returns how many connections were told.
+   */
+  requestReconnect(botUserId: string): number {
+    const sessions = this.connectedSessions(botUserId);
+    for (const session of sessions) {
+      if (session.connection)
+        this.send(session.connection, { op: GatewayOp.Reconnect, d: null, s: null, t: null });
+    }
+    return sessions.length;
+  }
+
+  /**
+   * Fault: sends op 9 Invalid Session to each connection of a bot. With `resumable` (d:true) the
+   * session survives and the client may resume it on the same connection; with d:false it is gone
+   * and the client must identify again — Topics › Gateway Events › Invalid Session.
+   */
+  invalidateSession(botUserId: string, resumable: boolean): number {
+    const sessions = this.connectedSessions(botUserId);
+    for (const session of sessions) {
+      const connection = session.connection;
+      if (!connection) continue;
+      connection.session = null;
+      session.connection = null;
+      if (resumable) {
+        session.disconnectedAt = Date.now();
+        session.expiryTimer = setTimeout(() => this.invalidate(session), this.options.resumeWindowMs);
+      } else {
+        this.invalidate(session);
+      }
+      this.send(connection, { op: GatewayOp.InvalidSession, d: resumable, s: null, t: null });
+    }
+    return sessions.length;
+  }
+
   /** Fault: the bot's next resume is answered with op 9 Invalid Session d:false. */
   refuseNextResume(botUserId: string): void {
     this.refuseResume.add(botUserId);

@@ -612,7 +612,8 @@ export class DiscordInteractions {
       this.completeOriginal(record, message, { ...rest, flags: message.flags & MessageFlag.Ephemeral });
     } else {
       this.store.editMessage(message, rest);
-      if (message.id === record.originalId) record.edits.push(this.editView(record, message));
+      if (message.id === (record.originalId ?? record.componentMessageId))
+        record.edits.push(this.editView(record, message));
       this.hooks.messageUpdated(message);
       this.notify(record);
     }

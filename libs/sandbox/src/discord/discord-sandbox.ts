@@ -329,6 +329,10 @@ export class DiscordSandbox {
     });
     r.add('POST', '/faults/gateway-drop', (_p, body) => c.dropGateway(obj(body) as never));
     r.add('POST', '/faults/refuse-resume', (_p, body) => c.refuseNextResume(str(obj(body).botUserId, '')));
+    r.add('POST', '/faults/reconnect', (_p, body) => c.requestReconnect(str(obj(body).botUserId, '')));
+    r.add('POST', '/faults/invalid-session', (_p, body) =>
+      c.invalidateSession(str(obj(body).botUserId, ''), obj(body).resumable === true),
+    );
     r.add('PUT', '/faults/latency', (_p, body) => c.setLatency(obj(body)));
     r.add('POST', '/faults/rate-limit', (_p, body) => c.forceRateLimit(obj(body) as never));
     r.add('GET', '/bots/:bot/connected', (p) => ({ connected: c.isConnected(p.bot) }));

@@ -130,6 +130,43 @@ describe(DiscordSandbox.name, () => {
     await expect(conn.closed).resolves.toBe(GatewayCloseCode.SessionTimedOut);
   });
 
+  it('resumes a raw session with replay then RESUMED, and closes a resume with a future seq with 4007', async () => {
+    const first = await raw();
+    first.send({
+      op: 2,
+      d: { token: world.app.token, intents: Intent.Guilds | Intent.GuildVoiceStates, properties: {} },
+    });
+    const ready = await first.next((f) => f.t === 'READY');
+    await first.next((f) => f.t === 'GUILD_CREATE');
+    const sessionId = (ready.d as { session_id: string }).session_id;
+    first.ws.terminate();
+    await first.closed;
+    world.sandbox.control.moveVoice(world.guild.guildId, world.userId, world.guild.channels.Lounge);
+
+    const ahead = await raw();
+    ahead.send({ op: 6, d: { token: world.app.token, session_id: sessionId, seq: 99 } });
+    await expect(ahead.closed).resolves.toBe(GatewayCloseCode.InvalidSeq);
+    const second = await raw();
+    second.send({ op: 6, d: { token: world.app.token, session_id: sessionId, seq: 2 } });
+    const resumed = await second.next((f) => f.t === 'RESUMED');
+
+    expect(second.frames.filter((f) => f.op === GatewayOpcodes.Dispatch).map((f) => [f.t, f.s])).toEqual([
+      ['VOICE_STATE_UPDATE', 3],
+      ['RESUMED', 4],
+    ]);
+    expect(resumed.s).toBe(4);
+  });
+
+  it('delays REST answers by the configured latency fault', async () => {
+    world.sandbox.control.setLatency({ restMs: 300 });
+    const started = Date.now();
+
+    const res = await fetch(`${world.sandbox.urls.api}/v10/gateway`);
+
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
   it('answers op 4 with VOICE_STATE_UPDATE then VOICE_SERVER_UPDATE, and a leave with a state update only', async () => {
     await loginReady(sut, world.app.token);
     const events: GatewayDispatchPayload[] = [];
