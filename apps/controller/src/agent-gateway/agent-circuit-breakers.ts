@@ -12,9 +12,10 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
  * One opossum circuit breaker per agent (SPEC §4). Only transport failures count: the
  * `errorFilter` marks an {@link AgentRpcException} with `transport: false` (a domain answer such
  * as `not-in-voice`) as a success, so a working agent that says "no" never gets its breaker
- * opened (opossum `errorFilter`: "an error for which this function returns true is not counted
- * as a failure"). Opossum's own timeout is off; the RPC client enforces per-call timeouts and
- * reports them as `agent-timeout` transport failures.
+ * opened (opossum 9 `errorFilter`: "If this function returns truthy, the circuit's failure
+ * statistics will not be incremented" — opossum `lib/circuit.js`). Opossum's own timeout is
+ * off; the RPC client enforces per-call timeouts and reports them as `agent-timeout` transport
+ * failures.
  *
  * When open, `fire` rejects at once with opossum's `EOPENBREAKER` error (see {@link isOpenBreakerError}).
  */

@@ -21,9 +21,9 @@ export const DEFAULT_AGENT_CONTROL_HOST = '0.0.0.0';
 export const DEFAULT_MAX_CONNECTIONS = 1_000;
 /**
  * Hard ceiling on one WebSocket message (bytes), enforced by `ws` itself (`maxPayload`), which
- * closes the socket with 1009 "Message Too Big" (RFC 6455 §7.4.1; `ws` README). The protocol cap
- * (64 KiB) is checked by the gateway below this ceiling, so an oversized frame up to the ceiling
- * gets a `frame-too-large` error and the connection stays open (ACCEPTANCE P5).
+ * closes the socket with 1009 "Message Too Big" (RFC 6455 §7.4.1; `ws` 8 `lib/receiver.js`).
+ * The protocol cap (64 KiB) is checked by the gateway below this ceiling, so an oversized frame
+ * up to the ceiling gets a `frame-too-large` error and the connection stays open (ACCEPTANCE P5).
  */
 export const DEFAULT_HARD_MAX_FRAME_BYTES = 1024 * 1024;
 /** Frames received while a connection authenticates are held (in order) up to this many. */
