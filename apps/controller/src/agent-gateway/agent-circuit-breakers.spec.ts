@@ -52,4 +52,23 @@ describe(AgentCircuitBreakers.name, () => {
     sut.forget('agent1');
     expect(sut.state('agent1')).toBe('closed');
   });
+
+  it('lets one trial call through after the reset timeout and closes again when it succeeds', async () => {
+    const quick = new AgentCircuitBreakers({
+      volumeThreshold: 1,
+      errorThresholdPercentage: 50,
+      rollingWindowMs: 10_000,
+      resetTimeoutMs: 30,
+    });
+    try {
+      await rejection(quick.fire('agent1', fail(ProtocolErrorCode.AgentTimeout)));
+      expect(quick.state('agent1')).toBe('open');
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(quick.state('agent1')).toBe('half-open');
+      await expect(quick.fire('agent1', () => Promise.resolve('back'))).resolves.toBe('back');
+      expect(quick.state('agent1')).toBe('closed');
+    } finally {
+      quick.shutdownAll();
+    }
+  });
 });
