@@ -496,7 +496,7 @@ describe(AgentGateway.name, () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(
         await h.metric('chopsticks_gateway_frames_dropped_total', { reason: 'rate-limited' }),
-      ).toBeGreaterThanOrEqual(16);
+      ).toBeGreaterThanOrEqual(10);
       expect(
         h.logger.lines.filter((line) => line.level === 'warn' && /dropping frames/.test(line.message)),
       ).toHaveLength(1);
@@ -505,7 +505,7 @@ describe(AgentGateway.name, () => {
     });
 
     it('P7: an agent that stops answering pings is disconnected after the stale limit and its sessions are released', async () => {
-      const h = await boot({ heartbeatIntervalMs: 50, staleAfterMs: 300 });
+      const h = await boot({ heartbeatIntervalMs: 50, staleAfterMs: 500 });
       const runner = await leasedRunner(h, 2);
       const guildId = testSnowflake();
       const client = await liveRunner(h, runner, guildId);
@@ -517,7 +517,7 @@ describe(AgentGateway.name, () => {
       });
       const lost: { agentIds: readonly string[]; reason: string }[] = [];
       h.sut.onAgentsLost((agentIds, reason) => lost.push({ agentIds, reason }));
-      await sleep(400);
+      await sleep(600);
       expect(h.registry.size).toBe(2);
       expect(client.received.filter((frame) => frame.type === 'ping').length).toBeGreaterThan(2);
 
