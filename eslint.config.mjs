@@ -5,7 +5,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.data/**',
+      'coverage/**',
+      'test-artifacts/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -17,17 +27,41 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-extraneous-class': 'off',
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@app/*/*'], message: 'Import a lib through its public API: @app/<lib>.' },
+            {
+              group: ['@app/*/*', '@apps/*/*'],
+              message: 'Import a lib or app through its public API: @app/<lib>, @apps/<app>.',
+            },
             {
               group: ['**/libs/**', '**/apps/**', '../../../**'],
               message: 'Cross-folder relative imports are not allowed; use @app/<lib>.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Libs never depend on apps (STYLE.md: apps → libs only).
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*/*'], message: 'Import a lib through its public API: @app/<lib>.' },
+            {
+              group: ['@apps/*', '**/apps/**', '**/libs/**', '../../../**'],
+              message: 'Libs never import apps or other libs by path.',
             },
           ],
         },

@@ -21,14 +21,21 @@ const common = {
   testEnvironment: 'node',
   rootDir: __dirname,
   transform: { '^.+\\.(t|j)s$': swc },
-  moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+    '^@apps/([a-z-]+)$': '<rootDir>/apps/$1/src',
+  },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
 };
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench,test/unit}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,scripts,bench,test/unit}/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

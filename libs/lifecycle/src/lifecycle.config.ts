@@ -8,6 +8,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const lifecycleEnvShape = {
   NODE_ENV: env.oneOf(['development', 'test', 'production'] as const, 'development'),
   LOG_LEVEL: env.oneOf(LOG_LEVELS, 'info'),
+  /** Where JSON log lines go: `stdout` (default) or `stderr` (keeps stdout clean for tools). */
+  LOG_TARGET: env.oneOf(['stdout', 'stderr'] as const, 'stdout'),
 };
 
 /** Parsed form of {@link lifecycleEnvShape}. */

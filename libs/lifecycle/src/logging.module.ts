@@ -35,8 +35,6 @@ export function requestIdFor(req: Pick<IncomingMessage, 'headers'>): string {
 export interface LoggingOptions extends LifecycleConfig {
   /** App name written as `app` on every line (`controller`, `agents`, `dashboard`, `funhub`, `cli`). */
   app: string;
-  /** File descriptor for log output: 1 (stdout, default for servers) or 2 (stderr, for the CLI). */
-  fd?: 1 | 2;
   /** URL prefixes not logged per request (health checks and scrapes). */
   quietPaths?: string[];
 }
@@ -78,7 +76,7 @@ export class LoggingModule {
                 }),
               },
             },
-            pino.destination({ fd: options.fd ?? 1, sync: true }),
+            pino.destination({ fd: options.LOG_TARGET === 'stderr' ? 2 : 1, sync: true }),
           ],
         }),
       ],
