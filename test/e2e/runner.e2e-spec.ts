@@ -1,29 +1,26 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { listeningPort, startHttpApp } from '@app/lifecycle';
 import { AgentStatus } from '@app/pools';
 import type { RpcResponseFrame } from '@app/protocol';
 import { type ApplicationCreated, DiscordSandbox, type GuildCreated, LavalinkSandbox } from '@app/sandbox';
-import { Events, GatewayDispatchEvents, type GatewayDispatchPayload } from 'discord.js';
-import { AgentsAppModule } from '../../apps/agents/src/app.module';
-import { loadAgentsConfig } from '../../apps/agents/src/config/agents.config';
-import { AgentIdentity } from '../../apps/agents/src/identities/agent-identity';
-import { IdentityManager } from '../../apps/agents/src/identities/identity-manager.service';
-import { RunnerService } from '../../apps/agents/src/runner/runner.service';
 import { ControllerPeer } from '../support/controller-peer';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
 import { operator, snowflake } from '../utils/factories';
+import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './support/app-process';
 
-jest.setTimeout(60_000);
+/**
+ * The agent runner (`apps/agents`) as a real process against Postgres, the Discord and Lavalink
+ * sandboxes and a protocol-speaking controller peer.
+ */
+jest.setTimeout(90_000);
 
 /** Polls `check` until it stops throwing. */
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }
@@ -44,14 +41,16 @@ interface World {
   guild: GuildCreated;
   bots: ApplicationCreated[];
   runner: { runnerId: string; secret: string };
+  processes: AppProcess[];
 }
 
-async function createWorld(botCount: number): Promise<World> {
+async function createWorld(botCount: number, runnerCapacity = 10): Promise<World> {
   const ctx = await createPoolsTestContext();
   const discord = await DiscordSandbox.start({ heartbeatIntervalMs: 1000 });
+  // 0.05 wall ms per track ms: a 3.5-minute catalogue track plays for about 10 s.
   const lavalink = await LavalinkSandbox.start({
     timeScale: 0.05,
-    playerUpdateIntervalMs: 40,
+    playerUpdateIntervalMs: 100,
     statsIntervalMs: 500,
   });
   const peer = await ControllerPeer.start();
@@ -74,54 +73,78 @@ async function createWorld(botCount: number): Promise<World> {
       operator,
     );
   }
-  const runner = await ctx.runners.create({ capacity: 10 }, operator);
-  return { ctx, discord, lavalink, peer, poolId: pool.id, humanId, guild, bots, runner };
+  const runner = await ctx.runners.create({ capacity: runnerCapacity }, operator);
+  return { ctx, discord, lavalink, peer, poolId: pool.id, humanId, guild, bots, runner, processes: [] };
 }
 
 async function destroyWorld(world: World): Promise<void> {
+  for (const sut of world.processes) {
+    if (sut.child.exitCode === null && sut.child.signalCode === null) {
+      sut.child.kill('SIGKILL');
+      await sut.exited;
+    }
+  }
   await world.peer.stop();
   await world.lavalink.stop();
   await world.discord.stop();
   await world.ctx.close();
 }
 
-function runnerEnv(world: World, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: world.ctx.db.url,
-    TOKEN_ENCRYPTION_KEYS: world.ctx.keys,
-    DATABASE_POOL_SIZE: '3',
-    AGENT_CONTROL_URL: world.peer.url,
-    RUNNER_ID: world.runner.runnerId,
-    RUNNER_SECRET: world.runner.secret,
-    RUNNER_CAPACITY: '10',
-    LEASE_TTL_SECONDS: '6',
-    DISCORD_API_URL: world.discord.urls.api,
-    LAVALINK_NODES: `main=${world.lavalink.url}#youshallnotpass`,
-    CONTROL_RECONNECT_BASE_MS: '50',
-    HEALTH_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    ...overrides,
-  };
-}
-
+/** Starts the runner process and waits for its /healthz. */
 async function startRunner(
   world: World,
   overrides: Record<string, string> = {},
-): Promise<NestFastifyApplication> {
-  return startHttpApp(AgentsAppModule.forRoot(loadAgentsConfig(runnerEnv(world, overrides))), {
-    port: 0,
-    host: '127.0.0.1',
+  peer: ControllerPeer = world.peer,
+): Promise<AppProcess> {
+  const port = await freePort();
+  const sut = spawnApp('agents', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: world.ctx.db.url,
+    TOKEN_ENCRYPTION_KEYS: world.ctx.keys,
+    DATABASE_POOL_SIZE: '3',
+    AGENT_CONTROL_URL: peer.url,
+    RUNNER_ID: world.runner.runnerId,
+    RUNNER_SECRET: world.runner.secret,
+    RUNNER_CAPACITY: '10',
+    LEASE_TTL_SECONDS: '5',
+    DISCORD_API_URL: world.discord.urls.api,
+    LAVALINK_NODES: `main=${world.lavalink.url}#youshallnotpass`,
+    CONTROL_RECONNECT_BASE_MS: '50',
+    HEALTH_PORT: String(port),
+    HTTP_HOST: '127.0.0.1',
+    ...overrides,
   });
+  world.processes.push(sut);
+  try {
+    await waitForHttp200(`http://127.0.0.1:${port}/healthz`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${sut.output()}`);
+  }
+  return sut;
 }
 
 const agentIdOf = (bot: ApplicationCreated) => `agent${bot.clientId}`;
 
-describe(RunnerService.name, () => {
+function announced(peer: ControllerPeer): Set<string> {
+  return new Set(
+    peer.framesOf('agent.announce').flatMap((frame) => frame.agents.map((agent) => agent.agentId)),
+  );
+}
+
+/** Identifies left for a bot today, as Discord reports them in `GET /gateway/bot`. */
+async function identifiesLeft(world: World, bot: ApplicationCreated): Promise<number> {
+  const response = await fetch(`${world.discord.urls.api}/v10/gateway/bot`, {
+    headers: { Authorization: `Bot ${bot.token}` },
+  });
+  const body = (await response.json()) as { session_start_limit: { remaining: number } };
+  return body.session_start_limit.remaining;
+}
+
+describe('agent runner', () => {
   describe('music', () => {
     let world: World;
-    let app: NestFastifyApplication;
+    let sut: AppProcess;
     let x: ApplicationCreated;
     let y: ApplicationCreated;
 
@@ -129,35 +152,25 @@ describe(RunnerService.name, () => {
       world = await createWorld(2);
       [x, y] = world.bots;
       world.discord.control.moveVoice(world.guild.guildId, world.humanId, world.guild.channels.Lounge);
-      app = await startRunner(world);
+      sut = await startRunner(world);
       await world.peer.until(
-        () => {
-          const announced = new Set(
-            world.peer.framesOf('agent.announce').flatMap((f) => f.agents.map((a) => a.agentId)),
-          );
-          return announced.has(agentIdOf(x)) && announced.has(agentIdOf(y));
-        },
-        20_000,
+        () => announced(world.peer).has(agentIdOf(x)) && announced(world.peer).has(agentIdOf(y)),
+        30_000,
         'both agents announced',
       );
-      const identities = app.get(IdentityManager);
-      await eventually(() => {
-        for (const bot of world.bots) {
-          const nodes = identities.get(agentIdOf(bot))?.lavalink?.nodeManager.nodes;
-          if (![...(nodes?.values() ?? [])].some((node) => node.connected && node.sessionId))
-            throw new Error('lavalink node not connected');
-        }
-      });
+      await eventually(() =>
+        expect(
+          world.lavalink.control
+            .sessions()
+            .filter((session) => session.connected)
+            .map((session) => session.userId)
+            .sort(),
+        ).toEqual([x.botUserId, y.botUserId].sort()),
+      );
     });
 
     afterAll(async () => {
-      await app?.close();
       await destroyWorld(world);
-    });
-
-    it('serves /healthz', async () => {
-      const response = await fetch(`http://127.0.0.1:${listeningPort(app)}/healthz`);
-      expect(response.status).toBe(200);
     });
 
     it('announces each leased agent with its guilds after hello', () => {
@@ -359,6 +372,133 @@ describe(RunnerService.name, () => {
           }),
         ]),
       );
+    });
+
+    it('drains on SIGTERM: drain frame, session reports, agent.gone drain, leases released, exit 0 within 10 s', async () => {
+      expect(await world.ctx.leases.list(world.runner.runnerId)).toHaveLength(2);
+      const startedAt = Date.now();
+      sut.child.kill('SIGTERM');
+      await expect(sut.exited).resolves.toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+
+      const frames = world.peer.latest.frames;
+      const drainAt = frames.findIndex((frame) => frame.type === 'drain');
+      expect(drainAt).toBeGreaterThanOrEqual(0);
+      const after = frames.slice(drainAt);
+      expect(after.filter((frame) => frame.type === 'agent.gone')).toEqual(
+        expect.arrayContaining([
+          { type: 'agent.gone', agentId: agentIdOf(x), reason: 'drain' },
+          { type: 'agent.gone', agentId: agentIdOf(y), reason: 'drain' },
+        ]),
+      );
+      expect(after).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            type: 'session.report',
+            agentId: agentIdOf(x),
+            sessions: [expect.objectContaining({ guildId: world.guild.guildId, kind: 'music' })],
+          }),
+        ]),
+      );
+      expect(await world.ctx.leases.list(world.runner.runnerId)).toEqual([]);
+      expect(world.discord.control.isConnected(x.botUserId)).toBe(false);
+    });
+  });
+
+  describe('identities', () => {
+    let world: World;
+
+    beforeAll(async () => {
+      world = await createWorld(1);
+    });
+
+    afterAll(async () => {
+      await destroyWorld(world);
+    });
+
+    it('K5: a refused login marks the agent failed with backoff, is not retried before backoff_until, and a later good login makes it active', async () => {
+      const agentId = agentIdOf(world.bots[0]);
+      // A Discord that does not know this bot: REST answers 401 and the gateway would close 4004.
+      const elsewhere = await DiscordSandbox.start({ heartbeatIntervalMs: 1000 });
+      try {
+        const first = await startRunner(world, { DISCORD_API_URL: elsewhere.urls.api });
+        const failed = await eventually(async () => {
+          const view = await world.ctx.agents.get(agentId);
+          expect(view.status).toBe(AgentStatus.Failed);
+          return view;
+        });
+        expect(failed.failureCount).toBe(1);
+        expect(failed.backoffUntil!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+        expect(failed.lastLoginError).not.toContain(world.bots[0].token);
+        await world.peer.until(
+          () => world.peer.framesOf('agent.gone').some((frame) => frame.agentId === agentId),
+          10_000,
+          'agent.gone',
+        );
+        expect(world.peer.framesOf('agent.gone')).toEqual([
+          { type: 'agent.gone', agentId, reason: 'login-failed' },
+        ]);
+        expect(world.peer.framesOf('event')).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ agentId, event: expect.objectContaining({ name: 'login.failed' }) }),
+          ]),
+        );
+
+        // Three more lease rounds (TTL 5 s: every ~1.7 s) pass inside the 30 s backoff: no retry.
+        await new Promise((resolve) => setTimeout(resolve, 5_500));
+        expect(await world.ctx.agents.get(agentId)).toMatchObject({
+          status: AgentStatus.Failed,
+          failureCount: 1,
+        });
+        expect(await world.ctx.leases.holder(agentId)).toBeNull();
+        expect(announced(world.peer).has(agentId)).toBe(false);
+        first.child.kill('SIGTERM');
+        await expect(first.exited).resolves.toBe(0);
+      } finally {
+        await elsewhere.stop();
+      }
+
+      // The backoff runs out (moved to the past instead of waiting 30 s); a runner that reaches
+      // the bot's Discord logs it in and the agent is active again.
+      await world.ctx.dataSource.query(
+        `UPDATE agent_bots SET backoff_until = now() - interval '1 second' WHERE agent_id = $1`,
+        [agentId],
+      );
+      await startRunner(world);
+      await world.peer.until(() => announced(world.peer).has(agentId), 30_000, 'agent announced');
+      await eventually(async () =>
+        expect(await world.ctx.agents.get(agentId)).toMatchObject({
+          status: AgentStatus.Active,
+          failureCount: 0,
+          backoffUntil: null,
+        }),
+      );
+    });
+
+    it('B18: a gateway whose resumes keep being refused re-identifies (spaced by discord.js) instead of looping', async () => {
+      const bot = world.bots[0];
+      const agentId = agentIdOf(bot);
+      await world.peer.until(() => announced(world.peer).has(agentId), 30_000, 'agent announced');
+      await eventually(() => expect(world.discord.control.isConnected(bot.botUserId)).toBe(true));
+      const before = await identifiesLeft(world, bot);
+
+      for (let round = 1; round <= 2; round += 1) {
+        world.discord.control.refuseNextResume(bot.botUserId);
+        expect(
+          world.discord.control.dropGateway({ botUserId: bot.botUserId, mode: 'close', code: 4000 }),
+        ).toEqual({
+          dropped: 1,
+        });
+        await eventually(async () => expect(await identifiesLeft(world, bot)).toBe(before - round), 20_000);
+        await eventually(() => expect(world.discord.control.isConnected(bot.botUserId)).toBe(true), 20_000);
+      }
+
+      // Settled: connected, exactly one identify per refused resume, and no more afterwards.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await identifiesLeft(world, bot)).toBe(before - 2);
+      expect(world.discord.control.isConnected(bot.botUserId)).toBe(true);
+      const music = okResult(await world.peer.request(agentId, 'status', {}));
+      expect(music).toMatchObject({ agentId, ready: true });
     });
   });
 });

@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggingModule } from '@app/lifecycle';
+import { poolsOptionsFromEnv } from '@app/pools';
 import type { AgentsConfig } from './config/agents.config';
 import { HealthModule } from './health/health.module';
+import { RunnerModule } from './runner/runner.module';
+import { runnerOptionsFromConfig } from './runner/runner.options';
 
 /** Composition root of the agent runner: wires libs and feature modules, holds no logic. */
 @Module({})
@@ -21,6 +24,10 @@ export class AgentsAppModule {
         }),
         LoggingModule.forRoot({ app: 'agents', ...config }),
         HealthModule,
+        RunnerModule.forRoot({
+          runner: runnerOptionsFromConfig(config),
+          pools: poolsOptionsFromEnv(config, 'chopsticks-agents'),
+        }),
       ],
     };
   }

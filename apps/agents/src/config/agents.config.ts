@@ -1,10 +1,38 @@
 import { z } from 'zod';
 import { env, parseEnv } from '@app/config';
 import { lifecycleEnvShape } from '@app/lifecycle';
+import { poolsEnvShape } from '@app/pools';
+import { runnerIdSchema } from '@app/protocol';
+import { lavalinkNodesField } from './lavalink-nodes';
 
-/** Environment of the agent runner process, validated at boot (SPEC §2). */
+/**
+ * Environment of the agent runner process, validated at boot (SPEC §2, §4):
+ * - `AGENT_CONTROL_URL`: the controller's agent gateway, `ws://` or `wss://` (required).
+ * - `RUNNER_ID`, `RUNNER_SECRET` (secret): the runner credential issued by the admin API / CLI.
+ * - `RUNNER_CAPACITY`: agent identities this runner carries at most (default 50, 1–1000).
+ * - `LEASE_TTL_SECONDS`: lease lifetime, renewed every third of it (default 60, 5–3600).
+ * - `DISCORD_API_URL`: Discord REST base (default `https://discord.com/api`; the sandbox in tests).
+ * - `LAVALINK_NODES` (secret): `id=http://host:port#password`, comma-separated (see
+ *   `parseLavalinkNodes`); unset = no music.
+ * - `HEALTH_PORT` (default 8081), `HTTP_HOST` (default `0.0.0.0`).
+ * - `CONTROL_RECONNECT_BASE_MS` / `CONTROL_RECONNECT_MAX_MS`: control socket backoff (default
+ *   500 ms doubling up to 30 000 ms, jittered).
+ * - `DRAIN_TIMEOUT_MS`: how long a drain waits for in-flight calls (default 3000).
+ * Plus the pools slice (`DATABASE_URL`, `TOKEN_ENCRYPTION_KEYS`, …) and lifecycle slice.
+ */
 export const agentsEnvSchema = z.object({
   ...lifecycleEnvShape,
+  ...poolsEnvShape,
+  AGENT_CONTROL_URL: env.url(['ws:', 'wss:']),
+  RUNNER_ID: z.preprocess((value) => (value === '' ? undefined : value), runnerIdSchema),
+  RUNNER_SECRET: env.string(),
+  RUNNER_CAPACITY: env.int(50, 1, 1000),
+  LEASE_TTL_SECONDS: env.int(60, 5, 3600),
+  DISCORD_API_URL: env.url(['http:', 'https:'], 'https://discord.com/api'),
+  LAVALINK_NODES: lavalinkNodesField,
+  CONTROL_RECONNECT_BASE_MS: env.int(500, 10, 60_000),
+  CONTROL_RECONNECT_MAX_MS: env.int(30_000, 100, 30_000),
+  DRAIN_TIMEOUT_MS: env.int(3000, 0, 8000),
   /** HTTP port of the agent runner. */
   HEALTH_PORT: env.port(8081),
   /** Interface the HTTP server binds. */
@@ -17,7 +45,7 @@ export type AgentsConfig = z.output<typeof agentsEnvSchema>;
 /**
  * Reads and validates the agent runner's environment.
  * @param source the environment (defaults to `process.env`)
- * @throws EnvValidationError naming each missing or malformed variable
+ * @throws EnvValidationError naming each missing or malformed variable (never a value)
  */
 export function loadAgentsConfig(source: Record<string, string | undefined> = process.env): AgentsConfig {
   return parseEnv(agentsEnvSchema, source);

@@ -1,0 +1,438 @@
+import type {
+  CurrentTrack,
+  LoopMode,
+  QueueSnapshot,
+  RpcParams,
+  RpcResult,
+  SessionReport,
+} from '@app/protocol';
+import { MAX_QUEUE_SNAPSHOT_TRACKS, ProtocolErrorCode } from '@app/protocol';
+import type { LavalinkManager, Player, SearchResult, Track, UnresolvedTrack } from 'lavalink-client';
+import { AgentRpcException } from '../control/agent-rpc.exception';
+import { toProtocolTrack, type TrackRequester } from './track-mapping';
+
+/** Upcoming tracks per `music.queue` page (SPEC §6). */
+export const QUEUE_PAGE_SIZE = 10;
+
+/** What the music ops need from their identity. */
+export interface MusicHost {
+  /** Checks the guild and voice channel exist for this bot. @throws AgentRpcException */
+  assertVoiceTarget(guildId: string, voiceChannelId: string): void;
+  /** The voice channel the bot sits in (Discord's view), or null. */
+  voiceChannelOf(guildId: string): string | null;
+  /** Called after any op that changed a session (to send `session.report`). */
+  sessionsChanged(): void;
+}
+
+/** Per-guild data the runner keeps beside the lavalink-client player. */
+interface SessionMeta {
+  ownerUserId: string | null;
+  textChannelId: string | null;
+  lastActivityAt: number;
+}
+
+/** How long a join waits for Discord's voice state and server updates (ms). */
+const VOICE_READY_TIMEOUT_MS = 10_000;
+/** How long a music op waits for a Lavalink node to become usable (ms). */
+const NODE_READY_TIMEOUT_MS = 5_000;
+
+const URL_QUERY = /^https?:\/\//i;
+
+/**
+ * The music ops of one agent identity (SPEC §4) on its own `LavalinkManager`: every player here
+ * belongs to this identity only, so a command to agent X never touches agent Y's player
+ * (ACCEPTANCE B12). Results follow the `rpcOps` result schemas; domain failures throw
+ * {@link AgentRpcException} (`not-in-voice`, `not-playing`, `queue-index-out-of-range`,
+ * `no-results`, `lavalink-unavailable`).
+ */
+export class AgentMusic {
+  private readonly meta = new Map<string, SessionMeta>();
+
+  constructor(
+    private readonly manager: LavalinkManager,
+    private readonly host: MusicHost,
+  ) {
+    manager.on('playerDestroy', (player) => {
+      this.meta.delete(player.guildId);
+      host.sessionsChanged();
+    });
+  }
+
+  /** Whether any node is connected and usable. */
+  get nodeUsable(): boolean {
+    return [...this.manager.nodeManager.nodes.values()].some((node) => node.connected && node.sessionId);
+  }
+
+  /** Connection state per node. */
+  nodes(): { nodeId: string; connected: boolean }[] {
+    return [...this.manager.nodeManager.nodes.values()].map((node) => ({
+      nodeId: node.id.slice(0, 64),
+      connected: Boolean(node.connected && node.sessionId),
+    }));
+  }
+
+  /** Joins or moves to a voice channel (creating the player). */
+  async join(params: RpcParams<'voice.join'>): Promise<RpcResult<'voice.join'>> {
+    await this.connectPlayer(params.guildId, params.voiceChannelId, params.textChannelId ?? null, null);
+    this.host.sessionsChanged();
+    return { guildId: params.guildId, voiceChannelId: params.voiceChannelId };
+  }
+
+  /** Leaves voice, destroying the player. */
+  async leave(guildId: string): Promise<boolean> {
+    const player = this.manager.getPlayer(guildId);
+    if (!player) return false;
+    await player.destroy('voice.leave', true);
+    this.meta.delete(guildId);
+    this.host.sessionsChanged();
+    return true;
+  }
+
+  async play(params: RpcParams<'music.play'>): Promise<RpcResult<'music.play'>> {
+    const player = await this.connectPlayer(
+      params.guildId,
+      params.voiceChannelId,
+      params.textChannelId ?? null,
+      params.requestedBy,
+    );
+    const requester: TrackRequester = { id: params.requestedBy };
+    const result = await this.resolve(player, params.query, requester);
+    const tracks = result.loadType === 'playlist' ? result.tracks : result.tracks.slice(0, 1);
+    const first = tracks[0];
+    if (!first) throw new AgentRpcException(ProtocolErrorCode.NoResults, `Nothing found for that query.`);
+    const idle = !player.queue.current;
+    await player.queue.add(tracks);
+    let queuePosition: number;
+    if (idle) {
+      await player.play({ paused: false });
+      queuePosition = 0;
+    } else {
+      queuePosition = player.queue.tracks.length - tracks.length + 1;
+    }
+    this.touch(params.guildId);
+    this.host.sessionsChanged();
+    return {
+      track: toProtocolTrack(first),
+      queuePosition,
+      added: tracks.length,
+      queueLength: player.queue.tracks.length,
+    };
+  }
+
+  async search(params: RpcParams<'music.search'>): Promise<RpcResult<'music.search'>> {
+    await this.waitForNode();
+    const node = this.manager.nodeManager.leastUsedNodes()[0];
+    if (!node) throw unavailable();
+    const result = await node.search(
+      URL_QUERY.test(params.query) ? { query: params.query } : { query: params.query, source: 'ytsearch' },
+      null,
+    );
+    return { tracks: result.tracks.slice(0, params.limit ?? 10).map(toProtocolTrack) };
+  }
+
+  async skip(guildId: string): Promise<RpcResult<'music.skip'>> {
+    const player = this.playing(guildId);
+    const skipped = toProtocolTrack(player.queue.current as Track);
+    const upcoming = player.queue.tracks[0];
+    if (upcoming) await player.skip(0, false);
+    else await player.stopPlaying(false, false);
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { skipped, next: upcoming ? toProtocolTrack(upcoming) : null };
+  }
+
+  async pause(guildId: string): Promise<RpcResult<'music.pause'>> {
+    const player = this.playing(guildId);
+    if (!player.paused) await player.pause();
+    this.touch(guildId);
+    return { paused: true };
+  }
+
+  async resume(guildId: string): Promise<RpcResult<'music.resume'>> {
+    const player = this.playing(guildId);
+    if (player.paused) await player.resume();
+    this.touch(guildId);
+    return { paused: false };
+  }
+
+  async stop(guildId: string): Promise<RpcResult<'music.stop'>> {
+    const player = this.player(guildId);
+    const had = Boolean(player.queue.current) || player.queue.tracks.length > 0;
+    if (had) await player.stopPlaying(true, false);
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { stopped: had };
+  }
+
+  async volume(guildId: string, volume: number): Promise<RpcResult<'music.volume'>> {
+    const player = this.player(guildId);
+    await player.setVolume(volume);
+    this.touch(guildId);
+    return { volume };
+  }
+
+  queue(guildId: string, page = 1): RpcResult<'music.queue'> {
+    const player = this.player(guildId);
+    const total = player.queue.tracks.length;
+    const pages = Math.ceil(total / QUEUE_PAGE_SIZE);
+    const start = (page - 1) * QUEUE_PAGE_SIZE;
+    return {
+      current: this.current(player),
+      upcoming: player.queue.tracks.slice(start, start + QUEUE_PAGE_SIZE).map(toProtocolTrack),
+      page,
+      pages,
+      total,
+      loop: player.repeatMode as LoopMode,
+      volume: clampVolume(player.volume),
+    };
+  }
+
+  nowPlaying(guildId: string): RpcResult<'music.nowplaying'> {
+    const player = this.player(guildId);
+    return { current: this.current(player), paused: player.paused };
+  }
+
+  async remove(guildId: string, index: number): Promise<RpcResult<'music.remove'>> {
+    const player = this.player(guildId);
+    this.assertIndex(player, index);
+    const removed = (await player.queue.splice(index - 1, 1)) as (Track | UnresolvedTrack)[];
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { removed: toProtocolTrack(removed[0]) };
+  }
+
+  async move(guildId: string, from: number, to: number): Promise<RpcResult<'music.move'>> {
+    const player = this.player(guildId);
+    this.assertIndex(player, from);
+    this.assertIndex(player, to);
+    const [moved] = (await player.queue.splice(from - 1, 1)) as (Track | UnresolvedTrack)[];
+    await player.queue.splice(to - 1, 0, moved);
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { moved: toProtocolTrack(moved), to };
+  }
+
+  async shuffle(guildId: string): Promise<RpcResult<'music.shuffle'>> {
+    const player = this.player(guildId);
+    const count = player.queue.tracks.length > 1 ? await player.queue.shuffle() : player.queue.tracks.length;
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { count };
+  }
+
+  async clear(guildId: string): Promise<RpcResult<'music.clear'>> {
+    const player = this.player(guildId);
+    const cleared = player.queue.tracks.length;
+    if (cleared > 0) await player.queue.splice(0, cleared);
+    this.touch(guildId);
+    this.host.sessionsChanged();
+    return { cleared };
+  }
+
+  async loop(guildId: string, mode: LoopMode): Promise<RpcResult<'music.loop'>> {
+    const player = this.player(guildId);
+    await player.setRepeatMode(mode);
+    this.touch(guildId);
+    return { mode };
+  }
+
+  /** Takes over a queue on failover: joins, queues the snapshot and resumes at its position. */
+  async resumeSession(params: RpcParams<'session.resume'>): Promise<RpcResult<'session.resume'>> {
+    const snapshot = params.queue;
+    const owner = snapshot.current?.track.requestedBy ?? null;
+    const player = await this.connectPlayer(
+      params.guildId,
+      params.voiceChannelId,
+      params.textChannelId ?? null,
+      owner,
+    );
+    const wanted = [...(snapshot.current ? [snapshot.current.track] : []), ...snapshot.upcoming];
+    const decoded: Track[] = [];
+    for (const track of wanted) {
+      const requester: TrackRequester | null = track.requestedBy ? { id: track.requestedBy } : null;
+      if (track.encoded) {
+        decoded.push(await player.node.decode.singleTrack(track.encoded, requester));
+        continue;
+      }
+      const found = await this.resolve(player, track.uri || `${track.author} ${track.title}`, requester);
+      if (found.tracks[0]) decoded.push(found.tracks[0]);
+    }
+    await player.setVolume(snapshot.volume);
+    await player.setRepeatMode(snapshot.loop);
+    let resumed: CurrentTrack | null = null;
+    if (decoded.length > 0) {
+      await player.queue.add(decoded);
+      const position = snapshot.current ? snapshot.current.positionMs : 0;
+      await player.play({ paused: false, position });
+      resumed = snapshot.current ? { track: toProtocolTrack(decoded[0]), positionMs: position } : null;
+    }
+    this.touch(params.guildId);
+    this.host.sessionsChanged();
+    return { resumed, queueLength: player.queue.tracks.length };
+  }
+
+  /** Sessions (one per guild with a player) with their queue snapshots. */
+  sessions(): SessionReport[] {
+    const out: SessionReport[] = [];
+    for (const player of this.manager.players.values()) {
+      const voiceChannelId = player.voiceChannelId ?? this.host.voiceChannelOf(player.guildId);
+      if (!voiceChannelId) continue;
+      const meta = this.meta.get(player.guildId);
+      out.push({
+        guildId: player.guildId,
+        voiceChannelId,
+        textChannelId: meta?.textChannelId ?? player.textChannelId ?? null,
+        kind: 'music',
+        ownerUserId: meta?.ownerUserId ?? null,
+        queue: this.snapshot(player),
+        lastActivityAt: meta?.lastActivityAt ?? Date.now(),
+      });
+    }
+    return out;
+  }
+
+  /** Destroys every player (drain / logout). */
+  async destroyAll(reason: string): Promise<void> {
+    for (const player of [...this.manager.players.values()]) {
+      await player.destroy(reason, true).catch(() => undefined);
+    }
+  }
+
+  private snapshot(player: Player): QueueSnapshot {
+    return {
+      current: this.current(player),
+      upcoming: player.queue.tracks.slice(0, MAX_QUEUE_SNAPSHOT_TRACKS).map(toProtocolTrack),
+      loop: player.repeatMode as LoopMode,
+      volume: clampVolume(player.volume),
+    };
+  }
+
+  private current(player: Player): CurrentTrack | null {
+    const track = player.queue.current;
+    if (!track) return null;
+    return { track: toProtocolTrack(track), positionMs: Math.max(0, Math.round(player.position)) };
+  }
+
+  private async connectPlayer(
+    guildId: string,
+    voiceChannelId: string,
+    textChannelId: string | null,
+    ownerUserId: string | null,
+  ): Promise<Player> {
+    this.host.assertVoiceTarget(guildId, voiceChannelId);
+    await this.waitForNode();
+    let player = this.manager.getPlayer(guildId);
+    if (!player) {
+      player = this.manager.createPlayer({
+        guildId,
+        voiceChannelId,
+        textChannelId: textChannelId ?? undefined,
+        selfDeaf: true,
+        volume: 100,
+      });
+      this.meta.set(guildId, { ownerUserId, textChannelId, lastActivityAt: Date.now() });
+    } else if (player.voiceChannelId !== voiceChannelId) {
+      await player.changeVoiceState({ voiceChannelId });
+    }
+    const meta = this.meta.get(guildId);
+    if (meta && textChannelId) meta.textChannelId = textChannelId;
+    if (meta && !meta.ownerUserId && ownerUserId) meta.ownerUserId = ownerUserId;
+    if (!player.connected || this.host.voiceChannelOf(guildId) !== voiceChannelId) {
+      if (!player.voice?.endpoint || this.host.voiceChannelOf(guildId) !== voiceChannelId)
+        await player.connect();
+      await this.waitForVoice(player, voiceChannelId);
+    }
+    return player;
+  }
+
+  /** Waits until Discord confirmed the channel and the voice server update reached Lavalink. */
+  private async waitForVoice(player: Player, voiceChannelId: string): Promise<void> {
+    const deadline = Date.now() + VOICE_READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (
+        this.host.voiceChannelOf(player.guildId) === voiceChannelId &&
+        player.voice?.endpoint &&
+        player.voice.token &&
+        player.voice.sessionId
+      )
+        return;
+      await delay(25);
+    }
+    throw new AgentRpcException(ProtocolErrorCode.NotInVoice, 'Could not join the voice channel in time.');
+  }
+
+  private async waitForNode(): Promise<void> {
+    const deadline = Date.now() + NODE_READY_TIMEOUT_MS;
+    while (!this.nodeUsable) {
+      if (this.manager.nodeManager.nodes.size === 0 || Date.now() > deadline) throw unavailable();
+      await delay(50);
+    }
+  }
+
+  private async resolve(
+    player: Player,
+    query: string,
+    requester: TrackRequester | null,
+  ): Promise<SearchResult> {
+    let result: SearchResult;
+    try {
+      result = (await player.search(
+        URL_QUERY.test(query) ? { query } : { query, source: 'ytsearch' },
+        requester,
+      )) as SearchResult;
+    } catch (error) {
+      throw new AgentRpcException(
+        ProtocolErrorCode.NoResults,
+        `Search failed: ${(error as Error).message}`.slice(0, 200),
+      );
+    }
+    if (result.loadType === 'error' || result.loadType === 'empty' || result.tracks.length === 0)
+      throw new AgentRpcException(ProtocolErrorCode.NoResults, 'Nothing found for that query.');
+    return result;
+  }
+
+  private player(guildId: string): Player {
+    const player = this.manager.getPlayer(guildId);
+    if (!player)
+      throw new AgentRpcException(
+        ProtocolErrorCode.NotInVoice,
+        'The agent is not in a voice channel in this guild.',
+      );
+    return player;
+  }
+
+  private playing(guildId: string): Player {
+    const player = this.player(guildId);
+    if (!player.queue.current)
+      throw new AgentRpcException(ProtocolErrorCode.NotPlaying, 'Nothing is playing.');
+    return player;
+  }
+
+  private assertIndex(player: Player, index: number): void {
+    if (index < 1 || index > player.queue.tracks.length)
+      throw new AgentRpcException(
+        ProtocolErrorCode.QueueIndexOutOfRange,
+        `Position ${index} is outside the queue (1–${player.queue.tracks.length}).`,
+      );
+  }
+
+  private touch(guildId: string): void {
+    const meta = this.meta.get(guildId);
+    if (meta) meta.lastActivityAt = Date.now();
+  }
+}
+
+function unavailable(): AgentRpcException {
+  return new AgentRpcException(
+    ProtocolErrorCode.LavalinkUnavailable,
+    'No Lavalink node is available right now.',
+  );
+}
+
+function clampVolume(volume: number): number {
+  return Math.min(200, Math.max(0, Math.round(volume)));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
