@@ -286,6 +286,39 @@ describe(AgentRegistrationsService.name, () => {
       expect(await newOnly.get(AgentRegistrationsService).decryptToken(agentId)).toBe(token);
   });
 
+  it('a rotation interrupted midway changes nothing, and re-running it completes', async () => {
+    const { pool, ownerId } = await ownPool();
+    const agentIds: string[] = [];
+    for (let i = 0; i < 3; i += 1)
+      agentIds.push((await sut.register(agentInput(pool.id), user(ownerId))).agent.agentId);
+    agentIds.sort();
+    const app = await ctx.reopen(`${encryptionKey('k3')},${ctx.keys}`);
+    const rotating = app.get(AgentRegistrationsService);
+    await ctx.dataSource.query(
+      `CREATE FUNCTION rotation_crash() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.agent_id = '${agentIds[2]}' THEN RAISE EXCEPTION 'crash during rotation'; END IF; RETURN NEW; END $$`,
+    );
+    await ctx.dataSource.query(
+      `CREATE TRIGGER rotation_crash BEFORE UPDATE ON agent_bots FOR EACH ROW EXECUTE FUNCTION rotation_crash()`,
+    );
+    try {
+      await expect(rotating.rotateKeys(operator)).rejects.toThrow(/crash during rotation/);
+    } finally {
+      await ctx.dataSource.query(`DROP TRIGGER rotation_crash ON agent_bots; DROP FUNCTION rotation_crash()`);
+    }
+    const afterCrash = await ctx.dataSource.query<{ token_key_id: string }[]>(
+      `SELECT token_key_id FROM agent_bots WHERE agent_id = ANY($1)`,
+      [agentIds],
+    );
+    expect(afterCrash.map((r) => r.token_key_id)).toEqual(['k1', 'k1', 'k1']);
+    await rotating.rotateKeys(operator);
+    const afterRerun = await ctx.dataSource.query<{ token_key_id: string }[]>(
+      `SELECT token_key_id FROM agent_bots WHERE agent_id = ANY($1)`,
+      [agentIds],
+    );
+    expect(afterRerun.map((r) => r.token_key_id)).toEqual(['k3', 'k3', 'k3']);
+  });
+
   it('rotation leaves rows whose key is no longer configured untouched and reports them', async () => {
     const { pool, ownerId } = await ownPool();
     const { agent } = await sut.register(agentInput(pool.id), user(ownerId));

@@ -48,9 +48,7 @@ async function seedDataDir(dataDir: string): Promise<void> {
 }
 
 /** Starts the serving child and resolves with its first stdout line. */
-function serve(
-  dataDir: string,
-): Promise<{
+function serve(dataDir: string): Promise<{
   child: ChildProcessWithoutNullStreams;
   announced: { url: string; isServer: boolean; shared: boolean };
 }> {
