@@ -375,6 +375,14 @@ describe('agent runner', () => {
     });
 
     it('drains on SIGTERM: drain frame, session reports, agent.gone drain, leases released, exit 0 within 10 s', async () => {
+      okResult(
+        await world.peer.request(agentIdOf(x), 'music.play', {
+          guildId: world.guild.guildId,
+          voiceChannelId: world.guild.channels.Lounge,
+          query: 'static bloom',
+          requestedBy: world.humanId,
+        }),
+      );
       expect(await world.ctx.leases.list(world.runner.runnerId)).toHaveLength(2);
       const startedAt = Date.now();
       sut.child.kill('SIGTERM');
@@ -499,6 +507,53 @@ describe('agent runner', () => {
       expect(world.discord.control.isConnected(bot.botUserId)).toBe(true);
       const music = okResult(await world.peer.request(agentId, 'status', {}));
       expect(music).toMatchObject({ agentId, ready: true });
+    });
+  });
+
+  describe('leases', () => {
+    let world: World;
+    let peerB: ControllerPeer;
+
+    beforeAll(async () => {
+      world = await createWorld(4, 2);
+      peerB = await ControllerPeer.start();
+    });
+
+    afterAll(async () => {
+      await peerB.stop();
+      await destroyWorld(world);
+    });
+
+    it("two runners share agents without overlap; a dead runner's leases expire and the other takes them; drain releases", async () => {
+      const all = world.bots.map(agentIdOf).sort();
+      const runnerB = await world.ctx.runners.create({ capacity: 4 }, operator);
+      const a = await startRunner(world);
+      await world.peer.until(() => announced(world.peer).size === 2, 30_000, 'runner A announced 2 agents');
+      const b = await startRunner(
+        world,
+        { RUNNER_ID: runnerB.runnerId, RUNNER_SECRET: runnerB.secret },
+        peerB,
+      );
+      await peerB.until(() => announced(peerB).size === 2, 30_000, 'runner B announced 2 agents');
+
+      const heldByA = (await world.ctx.leases.list(world.runner.runnerId)).map((lease) => lease.agentId);
+      const heldByB = (await world.ctx.leases.list(runnerB.runnerId)).map((lease) => lease.agentId);
+      expect(heldByA).toHaveLength(2);
+      expect(heldByB).toHaveLength(2);
+      expect([...heldByA, ...heldByB].sort()).toEqual(all);
+      expect([...announced(world.peer)].sort()).toEqual(heldByA.sort());
+      expect([...announced(peerB)].sort()).toEqual(heldByB.sort());
+
+      a.child.kill('SIGKILL');
+      await a.exited;
+      await peerB.until(() => announced(peerB).size === 4, 30_000, 'runner B took over the expired leases');
+      await eventually(async () =>
+        expect((await world.ctx.leases.list(runnerB.runnerId)).map((lease) => lease.agentId)).toEqual(all),
+      );
+
+      b.child.kill('SIGTERM');
+      await expect(b.exited).resolves.toBe(0);
+      expect(await world.ctx.leases.list()).toEqual([]);
     });
   });
 });
