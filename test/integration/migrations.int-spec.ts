@@ -44,6 +44,28 @@ describe('migrations', () => {
     });
   });
 
+  describe('npm run migrate', () => {
+    let db: TestDatabase;
+
+    beforeAll(async () => {
+      db = await createTestDatabase({ template: null });
+    });
+
+    afterAll(async () => {
+      await db.drop();
+    });
+
+    it('two processes migrating one fresh database at once: one applies, the other finds it at head', async () => {
+      const run = () =>
+        promisify(execFile)('npm', ['run', '-s', 'migrate'], {
+          env: { ...process.env, DATABASE_URL: db.url },
+        });
+      const outputs = (await Promise.all([run(), run()])).map((result) => result.stdout.trim()).sort();
+      expect(outputs[0]).toMatch(/^Already at head\.$/);
+      expect(outputs[1]).toMatch(/^Applied \d+ migration\(s\): InitialSchema\d{13}/);
+    });
+  });
+
   describe(checkMigrations.name, () => {
     it('finds no drift between the migrated schema and the entities', async () => {
       const report = await checkMigrations({ adminUrl: testConfig.postgresAdminUrl });
