@@ -1,5 +1,6 @@
+import { assertBoundedLabels, sampleValue } from '@app/metrics';
 import { AgentStatus } from '@app/pools';
-import type { RpcResponseFrame } from '@app/protocol';
+import { ProtocolErrorCode, type RpcResponseFrame } from '@app/protocol';
 import { type ApplicationCreated, DiscordSandbox, type GuildCreated, LavalinkSandbox } from '@app/sandbox';
 import { ControllerPeer } from '../support/controller-peer';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
@@ -90,12 +91,15 @@ async function destroyWorld(world: World): Promise<void> {
   await world.ctx.close();
 }
 
+/** A runner process and its HTTP port. */
+type RunnerProcess = AppProcess & { port: number };
+
 /** Starts the runner process and waits for its /healthz. */
 async function startRunner(
   world: World,
   overrides: Record<string, string> = {},
   peer: ControllerPeer = world.peer,
-): Promise<AppProcess> {
+): Promise<RunnerProcess> {
   const port = await freePort();
   const sut = spawnApp('agents', {
     NODE_ENV: 'test',
@@ -121,7 +125,7 @@ async function startRunner(
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${sut.output()}`);
   }
-  return sut;
+  return Object.assign(sut, { port });
 }
 
 const agentIdOf = (bot: ApplicationCreated) => `agent${bot.clientId}`;
@@ -144,7 +148,7 @@ async function identifiesLeft(world: World, bot: ApplicationCreated): Promise<nu
 describe('agent runner', () => {
   describe('music', () => {
     let world: World;
-    let sut: AppProcess;
+    let sut: RunnerProcess;
     let x: ApplicationCreated;
     let y: ApplicationCreated;
 
@@ -374,6 +378,21 @@ describe('agent runner', () => {
       );
     });
 
+    it('exposes runner metrics on /metrics with bounded labels', async () => {
+      const text = await eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${sut.port}/metrics`);
+        expect(response.status).toBe(200);
+        const body = await response.text();
+        expect(sampleValue(body, 'chopsticks_runner_identities', { state: 'ready' })).toBe(2);
+        return body;
+      });
+      expect(sampleValue(text, 'chopsticks_runner_leases_held')).toBe(2);
+      expect(sampleValue(text, 'chopsticks_lavalink_nodes', { state: 'connected' })).toBe(1);
+      expect(sampleValue(text, 'chopsticks_dependency_up', { dependency: 'agent_gateway' })).toBe(1);
+      expect(() => assertBoundedLabels(text)).not.toThrow();
+      expect(text).not.toContain(world.runner.secret);
+    });
+
     it('drains on SIGTERM: drain frame, session reports, agent.gone drain, leases released, exit 0 within 10 s', async () => {
       okResult(
         await world.peer.request(agentIdOf(x), 'music.play', {
@@ -554,6 +573,76 @@ describe('agent runner', () => {
       b.child.kill('SIGTERM');
       await expect(b.exited).resolves.toBe(0);
       expect(await world.ctx.leases.list()).toEqual([]);
+    });
+  });
+
+  describe('control connection', () => {
+    let world: World;
+
+    beforeAll(async () => {
+      world = await createWorld(1);
+    });
+
+    afterAll(async () => {
+      await destroyWorld(world);
+    });
+
+    it('B1: an error followed by a close leads to exactly one reconnect, after a backoff, and a re-announce', async () => {
+      const agentId = agentIdOf(world.bots[0]);
+      const sut = await startRunner(world, { CONTROL_RECONNECT_BASE_MS: '400' });
+      await world.peer.until(() => announced(world.peer).has(agentId), 30_000, 'agent announced');
+      expect(world.peer.connections).toHaveLength(1);
+
+      // A reserved opcode (0x3) from the server: the runner's `ws` emits `error`, then `close`.
+      const failedAt = Date.now();
+      world.peer.latest.tcp.write(Buffer.from([0x83, 0x00]));
+      await world.peer.until(() => world.peer.connections.length === 2, 10_000, 'a second connection');
+      const reconnectedAfter = Date.now() - failedAt;
+      await world.peer.until(
+        () => world.peer.connections[1].frames.some((frame) => frame.type === 'agent.announce'),
+        10_000,
+        're-announce',
+      );
+      // Several more backoff windows pass: still exactly one new connection and one new hello.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(world.peer.connections).toHaveLength(2);
+      expect(world.peer.framesOf('hello')).toHaveLength(2);
+      expect(world.peer.connections[1].frames.filter((frame) => frame.type === 'hello')).toHaveLength(1);
+      expect(reconnectedAfter).toBeGreaterThanOrEqual(200);
+      expect(world.peer.connections[1].frames).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            type: 'agent.announce',
+            agents: [expect.objectContaining({ agentId, ready: true })],
+          }),
+        ]),
+      );
+      sut.child.kill('SIGTERM');
+      await expect(sut.exited).resolves.toBe(0);
+    });
+
+    it('a refused hello (auth-failed) is retried only after the maximum backoff, then connects when accepted', async () => {
+      const peer = await ControllerPeer.start();
+      try {
+        peer.helloAnswer = {
+          kind: 'refuse',
+          error: { code: ProtocolErrorCode.AuthFailed, message: 'runner credential rejected' },
+        };
+        await startRunner(world, { CONTROL_RECONNECT_BASE_MS: '10', CONTROL_RECONNECT_MAX_MS: '2000' }, peer);
+        await peer.until(
+          () => peer.connections.length === 1 && peer.framesOf('hello').length === 1,
+          10_000,
+          'hello',
+        );
+        // Ordinary backoff would retry within 10–20 ms; after a fatal refusal it waits 1–2 s.
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        expect(peer.connections).toHaveLength(1);
+        peer.helloAnswer = { kind: 'welcome' };
+        await peer.until(() => announced(peer).size === 1, 10_000, 'announce after acceptance');
+        expect(peer.connections).toHaveLength(2);
+      } finally {
+        await peer.stop();
+      }
     });
   });
 });

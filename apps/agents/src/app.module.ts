@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggingModule } from '@app/lifecycle';
+import { MetricsModule } from '@app/metrics';
 import { poolsOptionsFromEnv } from '@app/pools';
 import type { AgentsConfig } from './config/agents.config';
 import { HealthModule } from './health/health.module';
@@ -24,6 +25,7 @@ export class AgentsAppModule {
         }),
         LoggingModule.forRoot({ app: 'agents', ...config }),
         HealthModule,
+        MetricsModule.forRoot({ app: 'agents', token: config.METRICS_TOKEN }),
         RunnerModule.forRoot({
           runner: runnerOptionsFromConfig(config),
           pools: poolsOptionsFromEnv(config, 'chopsticks-agents'),

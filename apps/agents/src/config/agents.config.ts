@@ -18,6 +18,7 @@ import { lavalinkNodesField } from './lavalink-nodes';
  * - `CONTROL_RECONNECT_BASE_MS` / `CONTROL_RECONNECT_MAX_MS`: control socket backoff (default
  *   500 ms doubling up to 30 000 ms, jittered).
  * - `DRAIN_TIMEOUT_MS`: how long a drain waits for in-flight calls (default 3000).
+ * - `METRICS_TOKEN` (secret, optional): when set, `/metrics` needs `Authorization: Bearer <token>`.
  * Plus the pools slice (`DATABASE_URL`, `TOKEN_ENCRYPTION_KEYS`, …) and lifecycle slice.
  */
 export const agentsEnvSchema = z.object({
@@ -33,6 +34,7 @@ export const agentsEnvSchema = z.object({
   CONTROL_RECONNECT_BASE_MS: env.int(500, 10, 60_000),
   CONTROL_RECONNECT_MAX_MS: env.int(30_000, 100, 30_000),
   DRAIN_TIMEOUT_MS: env.int(3000, 0, 8000),
+  METRICS_TOKEN: env.optionalString(),
   /** HTTP port of the agent runner. */
   HEALTH_PORT: env.port(8081),
   /** Interface the HTTP server binds. */

@@ -22,6 +22,8 @@ export interface IdentityManagerListener extends AgentIdentitySink {
 export class IdentityManager {
   private readonly logger = new Logger(IdentityManager.name);
   private readonly identities = new Map<string, AgentIdentity>();
+  /** Agents whose last login here failed (until a later login succeeds or they are gone). */
+  private readonly failedIds = new Set<string>();
   private listener: IdentityManagerListener | null = null;
 
   constructor(
@@ -46,6 +48,12 @@ export class IdentityManager {
   /** The identity of `agentId` when carried. */
   get(agentId: string): AgentIdentity | undefined {
     return this.identities.get(agentId);
+  }
+
+  /** How many identities are connecting, ready, or failed their last login here. */
+  counts(): { connecting: number; ready: number; failed: number } {
+    const ready = this.ready().length;
+    return { connecting: this.identities.size - ready, ready, failed: this.failedIds.size };
   }
 
   /** Ready identities. */
@@ -99,6 +107,7 @@ export class IdentityManager {
         `${agentId} failed to log into Discord (${reason}); retry after ${view?.backoffUntil?.toISOString() ?? 'backoff'}`,
       );
       this.listener?.event(agentId, { name: 'login.failed', error: reason.slice(0, 1024) });
+      this.failedIds.add(agentId);
       this.listener?.gone(agentId, 'login-failed');
       return false;
     }
@@ -109,6 +118,7 @@ export class IdentityManager {
     await this.registrations.recordLoginSuccess(agentId).catch((error: unknown) => {
       this.logger.error(`recording the login of ${agentId} failed: ${(error as Error).message}`);
     });
+    this.failedIds.delete(agentId);
     this.logger.log(`${agentId} is ready as ${identity.botUserId ?? '?'}`);
     this.listener?.ready(identity);
     return true;

@@ -26,6 +26,10 @@ export class LeaseLoop {
   private lastSuccessAt = Date.now();
   /** Leases lost since start (a metric source). */
   lostTotal = 0;
+  /** Leases held after the last successful claim. */
+  heldCount = 0;
+  /** Whether the last claim reached Postgres. */
+  healthy = false;
 
   constructor(
     @Inject(RUNNER_OPTIONS) private readonly options: RunnerOptions,
@@ -63,7 +67,10 @@ export class LeaseLoop {
       });
       held = result.held;
       this.lastSuccessAt = Date.now();
+      this.heldCount = held.length;
+      this.healthy = true;
     } catch (error) {
+      this.healthy = false;
       this.logger.warn(`lease claim failed: ${(error as Error).message}`);
       const lost: string[] = [];
       if (Date.now() - this.lastSuccessAt > ttlMs) {
@@ -72,6 +79,7 @@ export class LeaseLoop {
           await this.identities.stop(agentId, 'lease-lost');
         }
         this.lostTotal += lost.length;
+        this.heldCount = 0;
       }
       return { held: [], started: [], lost };
     }

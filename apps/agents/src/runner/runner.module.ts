@@ -3,6 +3,7 @@ import { PoolsModule, type PoolsModuleOptions } from '@app/pools';
 import { IdentityManager } from '../identities/identity-manager.service';
 import { LeaseLoop } from '../leases/lease-loop.service';
 import { RUNNER_OPTIONS, type RunnerOptions } from './runner.options';
+import { RunnerMetrics } from './runner-metrics.service';
 import { RunnerService } from './runner.service';
 
 /** Options of {@link RunnerModule.forRoot}. */
@@ -13,7 +14,8 @@ export interface RunnerModuleOptions {
 
 /**
  * The runner context: identities, lease loop and the control connection, on the pools context
- * (leases, registrations, token decryption) which it imports.
+ * (leases, registrations, token decryption) which it imports. Needs a global `MetricsModule`
+ * (app `agents`) for `ChopsticksMetrics`.
  */
 @Module({})
 export class RunnerModule {
@@ -25,6 +27,7 @@ export class RunnerModule {
         { provide: RUNNER_OPTIONS, useValue: options.runner },
         IdentityManager,
         LeaseLoop,
+        RunnerMetrics,
         RunnerService,
       ],
       exports: [RunnerService, IdentityManager, LeaseLoop],

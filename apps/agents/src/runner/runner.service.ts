@@ -20,7 +20,11 @@ import { ControlConnection } from '../control/control-connection';
 import type { AgentIdentity } from '../identities/agent-identity';
 import { IdentityManager } from '../identities/identity-manager.service';
 import { LeaseLoop } from '../leases/lease-loop.service';
+import { RunnerMetrics } from './runner-metrics.service';
 import { RUNNER_OPTIONS, type RunnerOptions } from './runner.options';
+
+/** How often the runner's gauges are recomputed (ms). */
+const METRICS_REFRESH_MS = 2_000;
 
 /** Capabilities this runner offers in `hello` (no voice assistant yet). */
 export const RUNNER_CAPABILITIES = [Capability.Music, Capability.SessionResume, Capability.SessionReport];
@@ -36,12 +40,14 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(RunnerService.name);
   readonly control: ControlConnection;
   private draining = false;
+  private metricsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(RUNNER_OPTIONS) private readonly options: RunnerOptions,
     private readonly identities: IdentityManager,
     private readonly leaseLoop: LeaseLoop,
     private readonly leases: LeasesService,
+    private readonly metrics: RunnerMetrics,
   ) {
     this.control = new ControlConnection({
       url: options.controlUrl,
@@ -77,6 +83,8 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     this.control.start();
     this.leaseLoop.start();
+    this.metricsTimer = setInterval(() => this.refreshMetrics(), METRICS_REFRESH_MS);
+    this.metricsTimer.unref();
     this.logger.log(`runner ${this.options.runnerId} started (capacity ${this.options.capacity})`);
   }
 
@@ -104,6 +112,13 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     await this.identities.stopAll('drain');
     await this.control.stop();
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.metricsTimer = null;
+    this.refreshMetrics();
+  }
+
+  private refreshMetrics(): void {
+    this.metrics.refresh({ controlConnected: this.control.connected });
   }
 
   private async handleRpc(request: RpcRequestFrame): Promise<unknown> {
