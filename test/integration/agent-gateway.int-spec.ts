@@ -363,6 +363,14 @@ describe(AgentGateway.name, () => {
       expect(await h.metric('chopsticks_agent_connected')).toBe(3);
       expect(await h.metric('chopsticks_agent_ready')).toBe(2);
       expect(await h.metric('chopsticks_gateway_connections')).toBe(1);
+      expect(h.sut.runnerConnections()).toEqual([
+        expect.objectContaining({
+          runnerId: runner.runnerId,
+          remoteAddress: '127.0.0.1',
+          agents: 3,
+          draining: false,
+        }),
+      ]);
     });
 
     it('P8: one runner carrying 300 agents from one IP address has all 300 admitted', async () => {

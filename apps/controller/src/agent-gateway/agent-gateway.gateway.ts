@@ -42,6 +42,18 @@ import type { ResolvedAgentGatewayOptions } from './agent-gateway.options';
 import type { AgentLeaseChecker, RunnerAuthenticator } from './agent-gateway.ports';
 import { AgentRpcClient } from './agent-rpc.client';
 
+/** One authenticated runner connection, as {@link AgentGateway.runnerConnections} reports it. */
+export interface AgentGatewayConnectionView {
+  connectionId: string;
+  runnerId: string;
+  remoteAddress: string;
+  /** Epoch ms. */
+  connectedAt: number;
+  draining: boolean;
+  /** Agents this connection owns in the registry. */
+  agents: number;
+}
+
 /**
  * True for admission refusals, counted in `chopsticks_gateway_rejected_registrations_total{reason}`
  * under their wire code (`auth-failed`, `version-required`, …).
@@ -210,6 +222,25 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
   /** Number of open sockets (authenticated or not). */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /**
+   * Authenticated runner connections right now, for operators (admin API, CLI): connection id,
+   * runner id, remote address, since when (epoch ms), draining flag and how many agents the
+   * connection owns. Never includes credentials.
+   */
+  runnerConnections(): AgentGatewayConnectionView[] {
+    return this.connections
+      .all()
+      .filter((connection) => connection.isOpen)
+      .map((connection) => ({
+        connectionId: connection.id,
+        runnerId: connection.runnerId as string,
+        remoteAddress: connection.remoteAddress,
+        connectedAt: connection.connectedAt,
+        draining: connection.draining,
+        agents: this.registry.agentIdsOfConnection(connection.id).size,
+      }));
   }
 
   /**

@@ -5,7 +5,7 @@ export {
   agentGatewayOptionsFromEnv,
   type AgentGatewayEnv,
 } from './agent-gateway.config';
-export { AgentGateway } from './agent-gateway.gateway';
+export { AgentGateway, type AgentGatewayConnectionView } from './agent-gateway.gateway';
 export { AgentRpcClient, type AgentRpcCallOptions } from './agent-rpc.client';
 export { AgentGatewayEvents, type AgentGatewayEventMap, type AgentsLostReason } from './agent-gateway.events';
 export {
