@@ -387,6 +387,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.error(
         `connection ${connection.id}: runner authentication failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      if (connection.state !== 'authenticating') return;
       this.refuse(
         connection,
         new GatewayException(GatewayErrorCode.Internal, 'authentication is unavailable'),
