@@ -13,6 +13,7 @@ import { AgentRegistry, SessionRegistry } from '@app/sessions';
 // eslint-disable-next-line no-restricted-imports -- the gateway is an app-local feature module; apps have no @app alias
 import * as gatewayFeature from '../../apps/controller/src/agent-gateway';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
+import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
@@ -312,6 +313,23 @@ describe(AgentGateway.name, () => {
       expect(client.received).toEqual([]);
       expect(h.registry.size).toBe(0);
       expect(await h.metric('chopsticks_gateway_frames_dropped_total', { reason: 'hello-required' })).toBe(1);
+    });
+
+    it('closes with 1011 internal when the credential cannot be checked (Postgres gone)', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 1);
+      await h.app.get(DataSource).destroy();
+      const client = await rawClient(h);
+      client.hello({ runnerId: runner.runnerId, credential: runner.secret });
+      expect(await client.closed).toEqual({ code: 1011, reason: 'internal' });
+      expect(client.received).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          code: 'internal',
+          message: 'authentication is unavailable',
+        }),
+      ]);
+      expect(h.registry.size).toBe(0);
     });
 
     it('refuses sockets beyond the total connection cap with 1013 connection-limit', async () => {
