@@ -17,7 +17,8 @@ import { lavalinkNodesField } from './lavalink-nodes';
  * - `HEALTH_PORT` (default 8081), `HTTP_HOST` (default `0.0.0.0`).
  * - `CONTROL_RECONNECT_BASE_MS` / `CONTROL_RECONNECT_MAX_MS`: control socket backoff (default
  *   500 ms doubling up to 30 000 ms, jittered).
- * - `DRAIN_TIMEOUT_MS`: how long a drain waits for in-flight calls (default 3000).
+ * - `DRAIN_TIMEOUT_MS`: how long a drain waits for in-flight calls (default 3000, at
+ *   most 5000 so the whole drain fits the 10 s shutdown deadline).
  * - `METRICS_TOKEN` (secret, optional): when set, `/metrics` needs `Authorization: Bearer <token>`.
  * Plus the pools slice (`DATABASE_URL`, `TOKEN_ENCRYPTION_KEYS`, …) and lifecycle slice.
  */
@@ -33,7 +34,7 @@ export const agentsEnvSchema = z.object({
   LAVALINK_NODES: lavalinkNodesField,
   CONTROL_RECONNECT_BASE_MS: env.int(500, 10, 60_000),
   CONTROL_RECONNECT_MAX_MS: env.int(30_000, 100, 30_000),
-  DRAIN_TIMEOUT_MS: env.int(3000, 0, 8000),
+  DRAIN_TIMEOUT_MS: env.int(3000, 0, 5000),
   METRICS_TOKEN: env.optionalString(),
   /** HTTP port of the agent runner. */
   HEALTH_PORT: env.port(8081),

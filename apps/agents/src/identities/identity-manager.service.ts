@@ -4,6 +4,9 @@ import type { AgentGoneReason } from '@app/protocol';
 import { RUNNER_OPTIONS, type RunnerOptions } from '../runner/runner.options';
 import { AgentIdentity, type AgentIdentitySink } from './agent-identity';
 
+/** Longest one identity's logout may take before shutdown moves on (ms). */
+const STOP_TIMEOUT_MS = 3_000;
+
 /** What the manager reports besides the identity's own events. */
 export interface IdentityManagerListener extends AgentIdentitySink {
   /** An identity logged in and is ready: announce it. */
@@ -130,9 +133,20 @@ export class IdentityManager {
     if (!identity) return;
     this.identities.delete(agentId);
     this.listener?.gone(agentId, reason);
-    await identity.stop(reason).catch((error: unknown) => {
-      this.logger.warn(`stopping ${agentId} failed: ${(error as Error).message}`);
-    });
+    // A Lavalink node that does not answer must not hold a drain past its deadline.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      identity.stop(reason).catch((error: unknown) => {
+        this.logger.warn(`stopping ${agentId} failed: ${(error as Error).message}`);
+      }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.logger.warn(`stopping ${agentId} took longer than ${STOP_TIMEOUT_MS} ms; moving on`);
+          resolve();
+        }, STOP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Stops every identity (drain, shutdown). */
