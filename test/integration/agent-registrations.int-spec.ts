@@ -85,6 +85,21 @@ describe(AgentRegistrationsService.name, () => {
     expect(failure.lastLoginError).toBe('Login failed with token ****');
   });
 
+  it('concurrent registrations of one bot create one row and never overwrite it', async () => {
+    const { pool, ownerId } = await ownPool();
+    const clientId = snowflake();
+    const tokens = [fakeBotToken(), fakeBotToken(), fakeBotToken()];
+    const results = await Promise.allSettled(
+      tokens.map((token) => sut.register(agentInput(pool.id, { clientId, token }), user(ownerId))),
+    );
+    const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
+    expect(winners).toHaveLength(1);
+    for (const result of results)
+      if (result.status === 'rejected')
+        expect(result.reason).toMatchObject({ code: PoolsExceptionCode.AgentExists });
+    expect(await sut.decryptToken(`agent${clientId}`)).toBe(tokens[winners[0]]);
+  });
+
   it('K3: revoking erases the ciphertext, sets revoked and refuses reactivation or re-registration', async () => {
     const { pool, ownerId } = await ownPool();
     const input = agentInput(pool.id);

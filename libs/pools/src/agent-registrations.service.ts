@@ -143,19 +143,19 @@ export class AgentRegistrationsService {
         }
         const sealed = this.cipher.encrypt(agentId, input.token);
         const status = trusted ? AgentStatus.Active : AgentStatus.Pending;
-        const agent = await manager.save(
-          AgentBot,
-          manager.create(AgentBot, {
-            agentId,
-            clientId: input.clientId,
-            tag,
-            poolId: pool.id,
-            status,
-            tokenCiphertext: sealed.ciphertext,
-            tokenKeyId: sealed.keyId,
-            contributedBy: contributor,
-          }),
-        );
+        // insert, never save: save() would overwrite a row registered concurrently (and
+        // committed) under the same agent id; insert fails with a unique violation instead.
+        await manager.insert(AgentBot, {
+          agentId,
+          clientId: input.clientId,
+          tag,
+          poolId: pool.id,
+          status,
+          tokenCiphertext: sealed.ciphertext,
+          tokenKeyId: sealed.keyId,
+          contributedBy: contributor,
+        });
+        const agent = await manager.findOneOrFail(AgentBot, { where: { agentId } });
         const contribution = trusted
           ? null
           : await manager.save(

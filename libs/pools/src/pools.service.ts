@@ -60,20 +60,19 @@ export class PoolsService {
       return await this.dataSource.transaction(async (manager) => {
         const owned = await manager.findOne(AgentPool, { where: [{ id }, { ownerId: input.ownerId }] });
         if (owned) throw poolExists(input.ownerId, owned.id);
-        const pool = await manager.save(
-          AgentPool,
-          manager.create(AgentPool, {
-            id,
-            ownerId: input.ownerId,
-            name,
-            visibility: input.visibility ?? PoolVisibility.Private,
-            specialty: input.specialty ?? null,
-            maxAgents: input.maxAgents ?? MAX_AGENTS_PER_POOL,
-            ...(input.maxContributionsPerUser === undefined
-              ? {}
-              : { maxContributionsPerUser: input.maxContributionsPerUser }),
-          }),
-        );
+        // insert, never save: save() would turn into an UPDATE if a concurrent create committed.
+        await manager.insert(AgentPool, {
+          id,
+          ownerId: input.ownerId,
+          name,
+          visibility: input.visibility ?? PoolVisibility.Private,
+          specialty: input.specialty ?? null,
+          maxAgents: input.maxAgents ?? MAX_AGENTS_PER_POOL,
+          ...(input.maxContributionsPerUser === undefined
+            ? {}
+            : { maxContributionsPerUser: input.maxContributionsPerUser }),
+        });
+        const pool = await manager.findOneOrFail(AgentPool, { where: { id } });
         await manager.insert(PoolMember, { poolId: id, userId: input.ownerId, role: PoolMemberRole.Owner });
         await this.audit.record(
           {
