@@ -528,6 +528,7 @@ export class DiscordGateway {
     connection.session = null;
     if (!session || session.connection !== connection) return;
     session.connection = null;
+    if (!session.valid) return;
     if (code === 1000 || code === 1001) return this.invalidate(session);
     session.disconnectedAt = Date.now();
     session.expiryTimer = setTimeout(() => this.invalidate(session), this.options.resumeWindowMs);
