@@ -1,4 +1,4 @@
 /** Public API of the dashboard app, for the demo, benchmarks and e2e tests that boot it in-process. */
 export { DashboardAppModule } from './app.module';
-export { loadDashboardConfig } from './config/dashboard.config';
+export { dashboardEnvSchema, loadDashboardConfig } from './config/dashboard.config';
 export type { DashboardConfig } from './config/dashboard.config';
