@@ -445,6 +445,14 @@ export class DiscordSandboxControl {
     return { messageId: this.core.postMessage(channel, data.userId, { content: data.content }).id };
   }
 
+  /** Opens (or returns) the DM channel between a user and a bot, as `POST /users/@me/channels` does. */
+  openDirectMessage(userId: string, botUserId: string): { channelId: string } {
+    this.user(userId);
+    if (!this.user(botUserId).bot)
+      throw new DiscordSandboxError(DiscordSandboxErrorCode.InvalidInput, `${botUserId} is not a bot`);
+    return { channelId: this.core.store.dmChannel(userId, botUserId).id };
+  }
+
   /** Messages of a channel (oldest first), ephemeral ones included, as API message objects. */
   listMessages(channelId: string): Record<string, unknown>[] {
     if (!this.core.store.channels.has(channelId)) throw notFound(`channel ${channelId}`);
@@ -541,8 +549,9 @@ export class DiscordSandboxControl {
     if (guild && !guild.members.has(user.id)) throw notFound(`member ${user.id} of guild ${guild.id}`);
     if (guild && !guild.members.has(app.botUserId))
       throw notFound(`application ${app.id} in guild ${guild.id}`);
-    if (!guild && !channel.recipientIds.includes(user.id))
-      throw notFound(`DM channel ${channelId} of user ${user.id}`);
+    if (!guild && !(channel.recipientIds.includes(user.id) && channel.recipientIds.includes(app.botUserId))) {
+      throw notFound(`DM channel ${channelId} between user ${user.id} and application ${app.id}`);
+    }
     return { app, user, channel, guild };
   }
 

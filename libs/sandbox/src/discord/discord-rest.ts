@@ -183,6 +183,34 @@ export class DiscordRest {
         );
       },
     });
+    // Topics › OAuth2 › Get Current Authorization Information.
+    add('GET', '/oauth2/@me', {
+      auth: 'bearer',
+      handler: (req) => {
+        if (req.auth.kind !== 'bearer') throw DiscordApiError.unauthorized();
+        const { grant } = req.auth;
+        const app = this.store.applications.get(grant.appId);
+        return ok({
+          application: app
+            ? {
+                id: app.id,
+                name: app.name,
+                icon: null,
+                description: '',
+                bot_public: true,
+                bot_require_code_grant: false,
+                verify_key: app.id.padEnd(64, '0'),
+                flags: app.flags,
+              }
+            : null,
+          scopes: grant.scopes,
+          expires: new Date(grant.expiresAt).toISOString(),
+          ...(grant.scopes.includes('identify')
+            ? { user: this.store.userJson(this.store.requireUser(grant.userId)) }
+            : {}),
+        });
+      },
+    });
     add('GET', '/users/@me/guilds/:guild_id/member', {
       auth: 'bearer',
       handler: (req) => {

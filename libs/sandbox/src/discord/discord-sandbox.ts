@@ -323,6 +323,7 @@ export class DiscordSandbox {
     r.add('GET', '/channels/:channel/messages', (p) => c.listMessages(p.channel));
     r.add('POST', '/messages', (_p, body) => c.postUserMessage(obj(body) as never));
     r.add('GET', '/users/:user/dms/:bot', (p) => c.listDirectMessages(p.user, p.bot));
+    r.add('PUT', '/users/:user/dms/:bot', (p) => c.openDirectMessage(p.user, p.bot));
     r.add('PUT', '/oauth2/user', (_p, body) => {
       const userId = obj(body).userId;
       c.setOAuthUser(typeof userId === 'string' ? userId : null);

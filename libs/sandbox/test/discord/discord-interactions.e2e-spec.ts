@@ -256,6 +256,28 @@ describe(DiscordSandbox.name, () => {
     });
   });
 
+  it('delivers a slash command in a DM with `user` instead of `member`', async () => {
+    handler = async (i) => {
+      if (i.isChatInputCommand()) await i.reply(`dm pong, guild=${i.guildId}, member=${i.member === null}`);
+    };
+    const { channelId: dmChannelId } = world.sandbox.control.openDirectMessage(
+      world.userId,
+      world.app.botUserId,
+    );
+
+    const result = await world.sandbox.control.invokeSlashCommand({
+      applicationId: world.app.applicationId,
+      userId: world.userId,
+      channelId: dmChannelId,
+      name: 'ping',
+    });
+
+    expect(result.original?.content).toBe('dm pong, guild=null, member=true');
+    expect(
+      world.sandbox.control.listDirectMessages(world.userId, world.app.botUserId).map((m) => m.content),
+    ).toEqual(['dm pong, guild=null, member=true']);
+  });
+
   it('keeps an ephemeral reply out of channel history and delivers follow-ups', async () => {
     handler = async (i) => {
       if (!i.isChatInputCommand()) return;

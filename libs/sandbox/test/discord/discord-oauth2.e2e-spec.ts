@@ -58,6 +58,7 @@ describe(DiscordSandbox.name, () => {
     const bearer = { authorization: `Bearer ${grant.access_token}` };
     const me = await fetch(`${world.sandbox.urls.api}/v10/users/@me`, { headers: bearer });
     const guilds = await fetch(`${world.sandbox.urls.api}/v10/users/@me/guilds`, { headers: bearer });
+    const authorization = await fetch(`${world.sandbox.urls.api}/v10/oauth2/@me`, { headers: bearer });
 
     expect(consent.status).toBe(302);
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
@@ -69,6 +70,11 @@ describe(DiscordSandbox.name, () => {
       refresh_token: expect.any(String),
     });
     await expect(me.json()).resolves.toMatchObject({ id: world.userId, username: 'alice' });
+    await expect(authorization.json()).resolves.toMatchObject({
+      application: { id: dashboard.applicationId },
+      scopes: ['identify', 'guilds'],
+      user: { id: world.userId },
+    });
     await expect(guilds.json()).resolves.toEqual([
       expect.objectContaining({
         id: world.guild.guildId,
