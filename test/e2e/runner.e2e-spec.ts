@@ -1,6 +1,11 @@
 import { assertBoundedLabels, sampleValue } from '@app/metrics';
 import { AgentStatus } from '@app/pools';
-import { ProtocolErrorCode, type RpcResponseFrame } from '@app/protocol';
+import {
+  type CurrentTrack,
+  ProtocolErrorCode,
+  type QueueSnapshot,
+  type RpcResponseFrame,
+} from '@app/protocol';
 import { type ApplicationCreated, DiscordSandbox, type GuildCreated, LavalinkSandbox } from '@app/sandbox';
 import { ControllerPeer } from '../support/controller-peer';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
@@ -376,6 +381,107 @@ describe('agent runner', () => {
           }),
         ]),
       );
+    });
+
+    it("queue ops: search, move, remove, shuffle, loop, volume and clear act on the agent's queue", async () => {
+      const { guildId, channels } = world.guild;
+      const search = okResult<{ tracks: { author: string }[] }>(
+        await world.peer.request(agentIdOf(x), 'music.search', { guildId, query: 'juniper vale', limit: 2 }),
+      );
+      expect(search.tracks).toHaveLength(2);
+      expect(search.tracks.every((track) => track.author === 'Juniper Vale')).toBe(true);
+      for (const query of ['static bloom', 'copper skies', 'lighthouse radio']) {
+        okResult(
+          await world.peer.request(agentIdOf(x), 'music.play', {
+            guildId,
+            voiceChannelId: channels.Lounge,
+            query,
+            requestedBy: world.humanId,
+          }),
+        );
+      }
+      const titles = async () =>
+        okResult<{ upcoming: { title: string }[] }>(
+          await world.peer.request(agentIdOf(x), 'music.queue', { guildId }),
+        ).upcoming.map((track) => track.title);
+      expect(await titles()).toEqual(['Static Bloom', 'Copper Skies', 'Lighthouse Radio']);
+
+      expect(
+        okResult(await world.peer.request(agentIdOf(x), 'music.move', { guildId, from: 3, to: 1 })),
+      ).toMatchObject({
+        moved: { title: 'Lighthouse Radio' },
+        to: 1,
+      });
+      expect(await titles()).toEqual(['Lighthouse Radio', 'Static Bloom', 'Copper Skies']);
+      expect(
+        okResult(await world.peer.request(agentIdOf(x), 'music.remove', { guildId, index: 2 })),
+      ).toMatchObject({
+        removed: { title: 'Static Bloom' },
+      });
+      expect(await titles()).toEqual(['Lighthouse Radio', 'Copper Skies']);
+      expect(okResult(await world.peer.request(agentIdOf(x), 'music.shuffle', { guildId }))).toEqual({
+        count: 2,
+      });
+      expect((await titles()).sort()).toEqual(['Copper Skies', 'Lighthouse Radio']);
+      expect(
+        okResult(await world.peer.request(agentIdOf(x), 'music.loop', { guildId, mode: 'queue' })),
+      ).toEqual({
+        mode: 'queue',
+      });
+      expect(
+        okResult(await world.peer.request(agentIdOf(x), 'music.volume', { guildId, volume: 50 })),
+      ).toEqual({
+        volume: 50,
+      });
+      await eventually(() =>
+        expect(world.lavalink.control.players({ userId: x.botUserId })[0]?.volume).toBe(50),
+      );
+      expect(world.lavalink.control.players({ userId: y.botUserId })[0]?.volume).toBe(100);
+      const queue = okResult(await world.peer.request(agentIdOf(x), 'music.queue', { guildId }));
+      expect(queue).toMatchObject({ loop: 'queue', volume: 50, total: 2 });
+      expect(okResult(await world.peer.request(agentIdOf(x), 'music.clear', { guildId }))).toEqual({
+        cleared: 2,
+      });
+      expect(await titles()).toEqual([]);
+      okResult(await world.peer.request(agentIdOf(x), 'music.loop', { guildId, mode: 'off' }));
+    });
+
+    it('session.resume: another agent takes over a queue snapshot at its position', async () => {
+      const { guildId, channels } = world.guild;
+      okResult(
+        await world.peer.request(agentIdOf(x), 'music.play', {
+          guildId,
+          voiceChannelId: channels.Lounge,
+          query: 'pixel heart',
+          requestedBy: world.humanId,
+        }),
+      );
+      const report = okResult<{ sessions: { queue: QueueSnapshot & { current: CurrentTrack } }[] }>(
+        await world.peer.request(agentIdOf(x), 'session.report', {}),
+      );
+      const snapshot = report.sessions[0].queue;
+      okResult(await world.peer.request(agentIdOf(y), 'voice.leave', { guildId }));
+      const positionMs = 60_000;
+
+      const resumed = okResult(
+        await world.peer.request(agentIdOf(y), 'session.resume', {
+          guildId,
+          voiceChannelId: channels.Lounge,
+          queue: { ...snapshot, current: { ...snapshot.current, positionMs } },
+        }),
+      );
+
+      expect(resumed).toMatchObject({
+        resumed: { track: { title: snapshot.current.track.title }, positionMs },
+      });
+      await eventually(() => {
+        const player = world.lavalink.control.players({ userId: y.botUserId })[0];
+        expect(player).toMatchObject({
+          voiceChannelId: channels.Lounge,
+          track: expect.objectContaining({ title: snapshot.current.track.title }),
+        });
+        expect(player.position).toBeGreaterThanOrEqual(positionMs);
+      });
     });
 
     it('exposes runner metrics on /metrics with bounded labels', async () => {

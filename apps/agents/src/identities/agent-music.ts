@@ -127,7 +127,13 @@ export class AgentMusic {
       URL_QUERY.test(params.query) ? { query: params.query } : { query: params.query, source: 'ytsearch' },
       null,
     );
-    return { tracks: result.tracks.slice(0, params.limit ?? 10).map(toProtocolTrack) };
+    // Nobody requested search results: drop the requester lavalink-client fills in by default.
+    return {
+      tracks: result.tracks.slice(0, params.limit ?? 10).map((track) => {
+        const { requestedBy: _requestedBy, ...rest } = toProtocolTrack(track);
+        return rest;
+      }),
+    };
   }
 
   async skip(guildId: string): Promise<RpcResult<'music.skip'>> {
@@ -195,18 +201,18 @@ export class AgentMusic {
   async remove(guildId: string, index: number): Promise<RpcResult<'music.remove'>> {
     const player = this.player(guildId);
     this.assertIndex(player, index);
-    const removed = (await player.queue.splice(index - 1, 1)) as (Track | UnresolvedTrack)[];
+    const [removed] = await spliceQueue(player, index - 1, 1);
     this.touch(guildId);
     this.host.sessionsChanged();
-    return { removed: toProtocolTrack(removed[0]) };
+    return { removed: toProtocolTrack(removed) };
   }
 
   async move(guildId: string, from: number, to: number): Promise<RpcResult<'music.move'>> {
     const player = this.player(guildId);
     this.assertIndex(player, from);
     this.assertIndex(player, to);
-    const [moved] = (await player.queue.splice(from - 1, 1)) as (Track | UnresolvedTrack)[];
-    await player.queue.splice(to - 1, 0, moved);
+    const [moved] = await spliceQueue(player, from - 1, 1);
+    await spliceQueue(player, to - 1, 0, moved);
     this.touch(guildId);
     this.host.sessionsChanged();
     return { moved: toProtocolTrack(moved), to };
@@ -223,7 +229,7 @@ export class AgentMusic {
   async clear(guildId: string): Promise<RpcResult<'music.clear'>> {
     const player = this.player(guildId);
     const cleared = player.queue.tracks.length;
-    if (cleared > 0) await player.queue.splice(0, cleared);
+    if (cleared > 0) await spliceQueue(player, 0, cleared);
     this.touch(guildId);
     this.host.sessionsChanged();
     return { cleared };
@@ -420,6 +426,26 @@ export class AgentMusic {
     const meta = this.meta.get(guildId);
     if (meta) meta.lastActivityAt = Date.now();
   }
+}
+
+/**
+ * `Queue.splice` of lavalink-client 2.11 returns one track (not an array) when exactly one was
+ * removed, and the array otherwise; this always returns the removed tracks as an array.
+ */
+async function spliceQueue(
+  player: Player,
+  index: number,
+  amount: number,
+  insert?: Track | UnresolvedTrack,
+): Promise<(Track | UnresolvedTrack)[]> {
+  const removed = (await player.queue.splice(index, amount, insert)) as
+    | Track
+    | UnresolvedTrack
+    | (Track | UnresolvedTrack)[]
+    | null
+    | undefined;
+  if (!removed) return [];
+  return Array.isArray(removed) ? removed : [removed];
 }
 
 function unavailable(): AgentRpcException {

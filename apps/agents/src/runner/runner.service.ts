@@ -25,6 +25,8 @@ import { RUNNER_OPTIONS, type RunnerOptions } from './runner.options';
 
 /** How often the runner's gauges are recomputed (ms). */
 const METRICS_REFRESH_MS = 2_000;
+/** How often agents holding sessions report them again, besides reporting on every change (ms). */
+const SESSION_REPORT_INTERVAL_MS = 30_000;
 
 /** Capabilities this runner offers in `hello` (no voice assistant yet). */
 export const RUNNER_CAPABILITIES = [Capability.Music, Capability.SessionResume, Capability.SessionReport];
@@ -41,6 +43,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
   readonly control: ControlConnection;
   private draining = false;
   private metricsTimer: NodeJS.Timeout | null = null;
+  private reportTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(RUNNER_OPTIONS) private readonly options: RunnerOptions,
@@ -85,6 +88,8 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     this.leaseLoop.start();
     this.metricsTimer = setInterval(() => this.refreshMetrics(), METRICS_REFRESH_MS);
     this.metricsTimer.unref();
+    this.reportTimer = setInterval(() => this.reportSessions(), SESSION_REPORT_INTERVAL_MS);
+    this.reportTimer.unref();
     this.logger.log(`runner ${this.options.runnerId} started (capacity ${this.options.capacity})`);
   }
 
@@ -99,6 +104,8 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     this.draining = true;
     this.logger.log(`draining (${reason})`);
     await this.leaseLoop.stop();
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    this.reportTimer = null;
     this.control.send({ type: 'drain', reason });
     await this.control.settle(this.options.drainTimeoutMs);
     for (const identity of this.identities.ready()) {
@@ -115,6 +122,15 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     this.metricsTimer = null;
     this.refreshMetrics();
+  }
+
+  /** Periodic `session.report` for every ready agent holding sessions (SPEC §4 reconciliation). */
+  private reportSessions(): void {
+    for (const identity of this.identities.ready()) {
+      const sessions = identity.sessions();
+      if (sessions.length > 0)
+        this.control.send({ type: 'session.report', agentId: identity.agentId, sessions });
+    }
   }
 
   private refreshMetrics(): void {
