@@ -104,6 +104,14 @@ export const buttonPressSchema = z
   })
   .strict();
 
+export const modalSubmitSchema = z
+  .object({
+    interactionId: snowflake,
+    fields: z.record(z.string(), z.string().max(4000)).default({}),
+    waitFor: waitForSchema.optional(),
+  })
+  .strict();
+
 export const gatewayDropSchema = z
   .object({
     botUserId: snowflake,
@@ -435,6 +443,44 @@ export class DiscordSandboxControl {
     return this.core.interactions.waitFor(record, data.waitFor as InteractionWaitFor | undefined);
   }
 
+  /**
+   * Submits the modal an interaction answered with (type 9 callback), as the same user in the same
+   * channel, with text input values by `custom_id` — Interactions › Receiving and Responding ›
+   * Modal Submit Data Structure. Throws when that interaction showed no modal or a field is unknown.
+   */
+  async submitModal(input: z.input<typeof modalSubmitSchema>): Promise<InteractionResult> {
+    const data = parse(modalSubmitSchema, input);
+    const origin = this.core.interactions.get(data.interactionId);
+    if (!origin?.modal) throw notFound(`modal shown by interaction ${data.interactionId}`);
+    const inputs = collectCustomIds(origin.modal.components);
+    for (const id of Object.keys(data.fields)) {
+      if (!inputs.includes(id))
+        throw new DiscordSandboxError(
+          DiscordSandboxErrorCode.InvalidInput,
+          `modal has no text input "${id}"`,
+        );
+    }
+    const { app, user, channel } = this.interactionContext(origin.app.id, origin.userId, origin.channel.id);
+    const message = origin.componentMessageId
+      ? this.core.store.findMessage(origin.componentMessageId)
+      : undefined;
+    const record = this.core.interactions.create({
+      type: InteractionType.ModalSubmit,
+      app,
+      user,
+      channel,
+      data: {
+        custom_id: origin.modal.custom_id,
+        components: Object.entries(data.fields).map(([customId, value]) => ({
+          type: 1,
+          components: [{ type: 4, custom_id: customId, value }],
+        })),
+      },
+      ...(message ? { message } : {}),
+    });
+    return this.core.interactions.waitFor(record, data.waitFor as InteractionWaitFor | undefined);
+  }
+
   /** A user posts a message in a guild channel or DM (dispatches MESSAGE_CREATE). Returns the message id. */
   postUserMessage(input: z.input<typeof userMessageSchema>): { messageId: string } {
     const data = parse(userMessageSchema, input);
@@ -582,4 +628,17 @@ function findComponent(components: unknown[], customId: string): Record<string, 
     }
   }
   return undefined;
+}
+
+function collectCustomIds(components: unknown): string[] {
+  if (!Array.isArray(components)) return [];
+  const ids: string[] = [];
+  for (const c of components) {
+    if (typeof c !== 'object' || c === null) continue;
+    const component = c as Record<string, unknown>;
+    if (typeof component.custom_id === 'string') ids.push(component.custom_id);
+    ids.push(...collectCustomIds(component.components));
+    if (component.component) ids.push(...collectCustomIds([component.component]));
+  }
+  return ids;
 }

@@ -164,7 +164,9 @@ export class DiscordCore {
   /**
    * Dispatches MESSAGE_CREATE/UPDATE/DELETE: guild messages to the guild's bots with
    * GUILD_MESSAGES, DMs to the bot recipient with DIRECT_MESSAGES; ephemeral messages are never
-   * dispatched — Topics › Gateway › Gateway Intents.
+   * dispatched — Topics › Gateway › Gateway Intents. Without MESSAGE_CONTENT, `content`, `embeds`,
+   * `attachments` and `components` are empty except in DMs and the bot's own messages — Topics ›
+   * Gateway › Message Content Intent (mentions of the bot are not modelled).
    */
   private messageEvent(
     t: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE' | 'MESSAGE_DELETE',
@@ -193,7 +195,18 @@ export class DiscordCore {
           d.member = rest;
         }
       }
-      this.gateway.dispatchToBot(botId, t, d, intent, guild?.id);
+      const ownOrDm = message.authorId === botId || !guild;
+      this.gateway.dispatchToBot(botId, t, d, intent, guild?.id, (intents, data) =>
+        ownOrDm || (intents & Intent.MessageContent) !== 0 || t === 'MESSAGE_DELETE'
+          ? data
+          : {
+              ...(data as Record<string, unknown>),
+              content: '',
+              embeds: [],
+              attachments: [],
+              components: [],
+            },
+      );
     }
   }
 

@@ -127,12 +127,19 @@ export class DiscordGateway {
   }
 
   /** Dispatches an event to every session of a bot whose intents and shard cover it. */
-  dispatchToBot(botUserId: string, t: string, d: unknown, intent: number | null, guildId?: string): void {
+  dispatchToBot(
+    botUserId: string,
+    t: string,
+    d: unknown,
+    intent: number | null,
+    guildId?: string,
+    perSession?: (intents: number, data: unknown) => unknown,
+  ): void {
     for (const session of this.sessions.values()) {
       if (!session.valid || session.app.botUserId !== botUserId) continue;
       if (intent !== null && (session.intents & intent) === 0) continue;
       if (guildId && !this.shardHasGuild(session, guildId)) continue;
-      this.dispatch(session, t, d);
+      this.dispatch(session, t, perSession ? perSession(session.intents, d) : d);
     }
   }
 

@@ -161,6 +161,11 @@ export class DiscordInteractions {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** An interaction by id (for modal submits that follow a modal). */
+  get(id: string): InteractionRecord | undefined {
+    return this.interactions.get(id);
+  }
+
   /** Clears every deadline timer. */
   close(): void {
     this.closed = true;
@@ -428,7 +433,10 @@ export class DiscordInteractions {
           ],
         },
       });
-    const isComponent = record.type === InteractionType.MessageComponent;
+    // Types 6 and 7 are for component interactions, and for modal submits from a component — Interactions › Receiving and Responding › Interaction Callback Type.
+    const isComponent =
+      record.type === InteractionType.MessageComponent ||
+      (record.type === InteractionType.ModalSubmit && record.componentMessageId !== null);
     const isAutocomplete = record.type === InteractionType.ApplicationCommandAutocomplete;
     let message: MessageRecord | null = null;
     let ack: InteractionAck;

@@ -320,6 +320,7 @@ export class DiscordSandbox {
     r.add('POST', '/interactions/commands', (_p, body) => c.invokeSlashCommand(obj(body) as never));
     r.add('POST', '/interactions/autocomplete', (_p, body) => c.invokeAutocomplete(obj(body) as never));
     r.add('POST', '/interactions/buttons', (_p, body) => c.pressButton(obj(body) as never));
+    r.add('POST', '/interactions/modals', (_p, body) => c.submitModal(obj(body) as never));
     r.add('GET', '/channels/:channel/messages', (p) => c.listMessages(p.channel));
     r.add('POST', '/messages', (_p, body) => c.postUserMessage(obj(body) as never));
     r.add('GET', '/users/:user/dms/:bot', (p) => c.listDirectMessages(p.user, p.bot));

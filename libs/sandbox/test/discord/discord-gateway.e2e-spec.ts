@@ -1,6 +1,7 @@
 import {
   Events,
   GatewayDispatchEvents,
+  GatewayIntentBits,
   GatewayOpcodes,
   type Client,
   type GatewayDispatchPayload,
@@ -222,6 +223,37 @@ describe(DiscordSandbox.name, () => {
     expect(sut.guilds.cache.get(world.guild.guildId)?.voiceStates.cache.get(world.userId)?.channelId).toBe(
       world.guild.channels.Lounge,
     );
+  });
+
+  it('strips message content from MESSAGE_CREATE unless the app has the MESSAGE_CONTENT intent', async () => {
+    const privileged = world.sandbox.control.createApplication({
+      name: 'Reader',
+      privilegedIntents: ['MessageContent'],
+    });
+    world.sandbox.control.addMember(world.guild.guildId, privileged.botUserId);
+    const reader = sandboxClient(world.sandbox, {
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    });
+    const plain = sandboxClient(world.sandbox, {
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
+    });
+    try {
+      await Promise.all([loginReady(reader, privileged.token), loginReady(plain, world.app.token)]);
+      const read = waitForEvent(reader, Events.MessageCreate);
+      const blind = waitForEvent(plain, Events.MessageCreate);
+
+      world.sandbox.control.postUserMessage({
+        userId: world.userId,
+        channelId: world.guild.channels.general,
+        content: 'hello bots',
+      });
+
+      const [[seen], [hidden]] = await Promise.all([read, blind]);
+      expect(seen).toMatchObject({ content: 'hello bots' });
+      expect(hidden).toMatchObject({ content: '' });
+    } finally {
+      await Promise.all([reader.destroy(), plain.destroy()]);
+    }
   });
 
   it('sends GUILD_CREATE on invite and GUILD_DELETE when the bot is removed', async () => {

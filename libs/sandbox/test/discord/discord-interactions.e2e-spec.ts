@@ -9,6 +9,9 @@ import {
   Events,
   InteractionResponseType,
   MessageFlags,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
   Routes,
   type Client,
   type Interaction,
@@ -276,6 +279,37 @@ describe(DiscordSandbox.name, () => {
     expect(
       world.sandbox.control.listDirectMessages(world.userId, world.app.botUserId).map((m) => m.content),
     ).toEqual(['dm pong, guild=null, member=true']);
+  });
+
+  it('shows a modal and delivers its submission', async () => {
+    handler = async (i) => {
+      if (i.isChatInputCommand()) {
+        const input = new TextInputBuilder()
+          .setCustomId('title')
+          .setLabel('Title')
+          .setStyle(TextInputStyle.Short);
+        await i.showModal(
+          new ModalBuilder()
+            .setCustomId('rename')
+            .setTitle('Rename')
+            .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+        );
+      } else if (i.isModalSubmit()) {
+        await i.reply(`renamed to ${i.fields.getTextInputValue('title')}`);
+      }
+    };
+    const shown = await invoke('panel');
+
+    const submitted = await world.sandbox.control.submitModal({
+      interactionId: shown.interactionId,
+      fields: { title: 'Late Night' },
+    });
+
+    expect(shown).toMatchObject({ acknowledged: 'modal', modal: { custom_id: 'rename', title: 'Rename' } });
+    expect(submitted).toMatchObject({
+      acknowledged: 'reply',
+      original: { content: 'renamed to Late Night' },
+    });
   });
 
   it('keeps an ephemeral reply out of channel history and delivers follow-ups', async () => {
