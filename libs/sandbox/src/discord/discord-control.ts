@@ -555,10 +555,21 @@ export class DiscordSandboxControl {
     return { told: this.core.gateway.invalidateSession(botUserId, resumable) };
   }
 
-  /** Fault: the bot's next resume gets op 9 Invalid Session d:false (it must identify again). */
-  refuseNextResume(botUserId: string): void {
+  /** Fault: the bot's next `count` resumes (default 1) get op 9 Invalid Session d:false (it must identify again). */
+  refuseNextResume(botUserId: string, count = 1): void {
     this.user(botUserId);
-    this.core.gateway.refuseNextResume(botUserId);
+    if (!Number.isInteger(count) || count < 1)
+      throw new DiscordSandboxError(
+        DiscordSandboxErrorCode.InvalidInput,
+        'count: must be a positive integer',
+      );
+    this.core.gateway.refuseResumes(botUserId, count);
+  }
+
+  /** How many times an application's bot identified (each costs one of `session_start_limit`). */
+  identifyCount(applicationId: string): number {
+    if (!this.core.store.applications.has(applicationId)) throw notFound(`application ${applicationId}`);
+    return this.core.gateway.identifyCount(applicationId);
   }
 
   /** Fault: adds latency (ms) to every REST response and/or every gateway message sent. */

@@ -86,7 +86,7 @@ export class DiscordGateway {
   private readonly sessions = new Map<string, GatewaySession>();
   private readonly connections = new Set<GatewayConnection>();
   /** Bots whose next resume is refused with op 9 d:false (control API fault). */
-  private readonly refuseResume = new Set<string>();
+  private readonly refuseResume = new Map<string, number>();
   /** Identify count per application, for `session_start_limit.remaining`. */
   private readonly identifies = new Map<string, number>();
   latencyMs = 0;
@@ -202,9 +202,14 @@ export class DiscordGateway {
     return sessions.length;
   }
 
-  /** Fault: the bot's next resume is answered with op 9 Invalid Session d:false. */
-  refuseNextResume(botUserId: string): void {
-    this.refuseResume.add(botUserId);
+  /** Fault: the bot's next `count` resumes are answered with op 9 Invalid Session d:false. */
+  refuseResumes(botUserId: string, count: number): void {
+    this.refuseResume.set(botUserId, (this.refuseResume.get(botUserId) ?? 0) + count);
+  }
+
+  /** Identifies an application made since the sandbox started (its `session_start_limit` use). */
+  identifyCount(appId: string): number {
+    return this.identifies.get(appId) ?? 0;
   }
 
   /** Closes every connection and timer. */
@@ -386,7 +391,10 @@ export class DiscordGateway {
     if (!app) return this.closeWith(connection, GatewayCloseCode.AuthenticationFailed);
     const session = typeof data.session_id === 'string' ? this.sessions.get(data.session_id) : undefined;
     const seq = typeof data.seq === 'number' ? data.seq : 0;
-    const refused = this.refuseResume.delete(app.botUserId);
+    const pendingRefusals = this.refuseResume.get(app.botUserId) ?? 0;
+    const refused = pendingRefusals > 0;
+    if (pendingRefusals > 1) this.refuseResume.set(app.botUserId, pendingRefusals - 1);
+    else this.refuseResume.delete(app.botUserId);
     if (!session || !session.valid || session.app.id !== app.id || refused) {
       if (session && refused) this.invalidate(session);
       return this.send(connection, { op: GatewayOp.InvalidSession, d: false, s: null, t: null });

@@ -330,7 +330,11 @@ export class DiscordSandbox {
       c.setOAuthUser(typeof userId === 'string' ? userId : null);
     });
     r.add('POST', '/faults/gateway-drop', (_p, body) => c.dropGateway(obj(body) as never));
-    r.add('POST', '/faults/refuse-resume', (_p, body) => c.refuseNextResume(str(obj(body).botUserId, '')));
+    r.add('POST', '/faults/refuse-resume', (_p, body) => {
+      const count = obj(body).count;
+      c.refuseNextResume(str(obj(body).botUserId, ''), typeof count === 'number' ? count : 1);
+    });
+    r.add('GET', '/applications/:app/identifies', (p) => ({ identifies: c.identifyCount(p.app) }));
     r.add('POST', '/faults/reconnect', (_p, body) => c.requestReconnect(str(obj(body).botUserId, '')));
     r.add('POST', '/faults/invalid-session', (_p, body) =>
       c.invalidateSession(str(obj(body).botUserId, ''), obj(body).resumable === true),

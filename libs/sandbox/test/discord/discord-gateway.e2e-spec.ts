@@ -312,6 +312,7 @@ describe(DiscordSandbox.name, () => {
     expect(resumed).not.toHaveBeenCalled();
     expect(world.sandbox.control.isConnected(world.app.botUserId)).toBe(true);
     expect(sessions).toHaveLength(2);
+    expect(world.sandbox.control.identifyCount(world.app.applicationId)).toBe(2);
     expect(sessions[1]).not.toBe(sessions[0]);
   }, 20000); // @discordjs/ws spaces identifies of one bucket 5 s apart, so the re-identify waits
 });
