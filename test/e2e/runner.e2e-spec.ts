@@ -607,10 +607,23 @@ describe('agent runner', () => {
         }),
       );
     });
+  });
+
+  describe('gateway resume', () => {
+    let world: World;
+
+    beforeAll(async () => {
+      world = await createWorld(1);
+    });
+
+    afterAll(async () => {
+      await destroyWorld(world);
+    });
 
     it('B18: a gateway whose resumes keep being refused re-identifies (spaced by discord.js) instead of looping', async () => {
       const bot = world.bots[0];
       const agentId = agentIdOf(bot);
+      await startRunner(world);
       await world.peer.until(() => announced(world.peer).has(agentId), 30_000, 'agent announced');
       await eventually(() => expect(world.discord.control.isConnected(bot.botUserId)).toBe(true));
       const before = await identifiesLeft(world, bot);
@@ -630,8 +643,14 @@ describe('agent runner', () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       expect(await identifiesLeft(world, bot)).toBe(before - 2);
       expect(world.discord.control.isConnected(bot.botUserId)).toBe(true);
-      const music = okResult(await world.peer.request(agentId, 'status', {}));
-      expect(music).toMatchObject({ agentId, ready: true });
+      const status = okResult(await world.peer.request(agentId, 'status', {}));
+      expect(status).toMatchObject({ agentId, ready: true });
+      const readiness = world.peer
+        .framesOf('agent.update')
+        .filter((frame) => frame.agentId === agentId && frame.change.kind === 'ready')
+        .map((frame) => frame.change);
+      expect(readiness).toContainEqual({ kind: 'ready', ready: false });
+      expect(readiness.at(-1)).toEqual({ kind: 'ready', ready: true });
     });
   });
 

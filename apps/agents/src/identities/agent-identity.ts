@@ -65,6 +65,8 @@ export class AgentIdentity {
   private music: AgentMusic | null = null;
   private readyAt = 0;
   private stopped = false;
+  /** False while discord.js is reconnecting the shard (resume or re-identify pending). */
+  private shardUp = true;
   /** User ids known to be bots (from GUILD_CREATE members and VOICE_STATE_UPDATE members). */
   private readonly bots = new Set<string>();
   /** Humans in the bot's voice channel, per guild, as last reported. */
@@ -85,7 +87,7 @@ export class AgentIdentity {
 
   /** True while the Discord client is ready. */
   get ready(): boolean {
-    return Boolean(this.client?.isReady()) && !this.stopped;
+    return Boolean(this.client?.isReady()) && this.shardUp && !this.stopped;
   }
 
   /** The discord.js client (for diagnostics and tests). @throws when not started */
@@ -372,15 +374,16 @@ export class AgentIdentity {
       this.humans.delete(guild.id);
       this.options.sink.update(this.agentId, { kind: 'guild.leave', guildId: guild.id });
     });
-    client.on(Events.ShardReady, () => {
-      if (this.readyAt > 0) this.options.sink.update(this.agentId, { kind: 'ready', ready: true });
-    });
-    client.on(Events.ShardResume, () =>
-      this.options.sink.update(this.agentId, { kind: 'ready', ready: true }),
-    );
-    client.on(Events.Invalidated, () =>
-      this.options.sink.update(this.agentId, { kind: 'ready', ready: false }),
-    );
+    const readiness = (up: boolean) => {
+      if (this.shardUp === up) return;
+      this.shardUp = up;
+      if (this.readyAt > 0) this.options.sink.update(this.agentId, { kind: 'ready', ready: up });
+    };
+    client.on(Events.ShardReady, () => readiness(true));
+    client.on(Events.ShardResume, () => readiness(true));
+    client.on(Events.ShardReconnecting, () => readiness(false));
+    client.on(Events.ShardDisconnect, () => readiness(false));
+    client.on(Events.Invalidated, () => readiness(false));
     client.on(Events.Error, (error) => this.logger.warn(`discord.js error: ${error.message}`));
   }
 

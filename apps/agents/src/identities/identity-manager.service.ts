@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AgentRegistrationsService } from '@app/pools';
+import { AgentRegistrationsService, PoolsException, PoolsExceptionCode } from '@app/pools';
 import type { AgentGoneReason } from '@app/protocol';
 import { RUNNER_OPTIONS, type RunnerOptions } from '../runner/runner.options';
 import { AgentIdentity, type AgentIdentitySink } from './agent-identity';
@@ -88,30 +88,22 @@ export class IdentityManager {
       token = await this.registrations.decryptToken(agentId, this.options.runnerId);
     } catch (error) {
       this.identities.delete(agentId);
-      this.logger.warn(`cannot start ${agentId}: ${(error as Error).message}`);
+      if (error instanceof PoolsException && error.code === PoolsExceptionCode.LeaseNotHeld) {
+        // The lease ended meanwhile; the lease loop decides what happens next.
+        this.logger.warn(`cannot start ${agentId}: ${error.message}`);
+        return false;
+      }
+      // A token that cannot be read is a login failure: backoff instead of retrying every poll.
+      await this.loginFailed(agentId, `token unusable: ${(error as Error).message}`);
       return false;
     }
     try {
       await identity.start(token);
     } catch (error) {
-      const reason = (error as Error).message;
       if (this.identities.get(agentId) !== identity) return false;
       this.identities.delete(agentId);
       await identity.stop('login-failed').catch(() => undefined);
-      const view = await this.registrations
-        .recordLoginFailure(agentId, reason)
-        .catch((recordError: unknown) => {
-          this.logger.error(
-            `recording the login failure of ${agentId} failed: ${(recordError as Error).message}`,
-          );
-          return null;
-        });
-      this.logger.warn(
-        `${agentId} failed to log into Discord (${reason}); retry after ${view?.backoffUntil?.toISOString() ?? 'backoff'}`,
-      );
-      this.listener?.event(agentId, { name: 'login.failed', error: reason.slice(0, 1024) });
-      this.failedIds.add(agentId);
-      this.listener?.gone(agentId, 'login-failed');
+      await this.loginFailed(agentId, (error as Error).message);
       return false;
     }
     if (this.identities.get(agentId) !== identity) {
@@ -125,6 +117,24 @@ export class IdentityManager {
     this.logger.log(`${agentId} is ready as ${identity.botUserId ?? '?'}`);
     this.listener?.ready(identity);
     return true;
+  }
+
+  /** Records a failed login (status `failed`, growing backoff, lease dropped) and reports it. */
+  private async loginFailed(agentId: string, reason: string): Promise<void> {
+    const view = await this.registrations
+      .recordLoginFailure(agentId, reason)
+      .catch((recordError: unknown) => {
+        this.logger.error(
+          `recording the login failure of ${agentId} failed: ${(recordError as Error).message}`,
+        );
+        return null;
+      });
+    this.logger.warn(
+      `${agentId} failed to log in (${reason}); retry after ${view?.backoffUntil?.toISOString() ?? 'backoff'}`,
+    );
+    this.failedIds.add(agentId);
+    this.listener?.event(agentId, { name: 'login.failed', error: reason.slice(0, 1024) });
+    this.listener?.gone(agentId, 'login-failed');
   }
 
   /** Logs `agentId` out (players and LavalinkManager destroyed) and reports `agent.gone`. */
