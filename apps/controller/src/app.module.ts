@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { LoggingModule } from '@app/lifecycle';
+import { LifecycleModule } from '@app/lifecycle';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import type { ControllerConfig } from './config/controller.config';
 import { HealthModule } from './health/health.module';
@@ -13,14 +12,7 @@ export class ControllerAppModule {
     return {
       module: ControllerAppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
-        LoggingModule.forRoot({ app: 'controller', ...config }),
+        LifecycleModule.forRoot('controller', config),
         PoolsModule.forRoot(poolsOptionsFromEnv(config, 'chopsticks-controller')),
         HealthModule,
       ],

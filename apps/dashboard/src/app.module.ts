@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { LoggingModule } from '@app/lifecycle';
+import { LifecycleModule } from '@app/lifecycle';
 import type { DashboardConfig } from './config/dashboard.config';
 import { HealthModule } from './health/health.module';
 
@@ -11,17 +10,7 @@ export class DashboardAppModule {
   static forRoot(config: DashboardConfig): DynamicModule {
     return {
       module: DashboardAppModule,
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
-        LoggingModule.forRoot({ app: 'dashboard', ...config }),
-        HealthModule,
-      ],
+      imports: [LifecycleModule.forRoot('dashboard', config), HealthModule],
     };
   }
 }

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { LoggingModule } from '@app/lifecycle';
+import { LifecycleModule } from '@app/lifecycle';
 import type { FunhubConfig } from './config/funhub.config';
 import { HealthModule } from './health/health.module';
 
@@ -11,17 +10,7 @@ export class FunhubAppModule {
   static forRoot(config: FunhubConfig): DynamicModule {
     return {
       module: FunhubAppModule,
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
-        LoggingModule.forRoot({ app: 'funhub', ...config }),
-        HealthModule,
-      ],
+      imports: [LifecycleModule.forRoot('funhub', config), HealthModule],
     };
   }
 }

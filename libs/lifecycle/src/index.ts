@@ -6,3 +6,4 @@ export { installProcessGuards } from './process-guards';
 export { runApp, SHUTDOWN_DEADLINE_MS, SHUTDOWN_SIGNALS } from './run-app';
 export { listeningPort, startHttpApp } from './http-app';
 export type { HttpListenOptions } from './http-app';
+export { LifecycleModule } from './lifecycle.module';
