@@ -292,6 +292,18 @@ describe('agent runner', () => {
           expect.objectContaining({ guildId, voiceChannelId: channels.Stage }),
         ]),
       );
+      // Moving keeps Lavalink's voice state current: the new channel id reaches the node.
+      okResult(
+        await world.peer.request(agentIdOf(y), 'voice.join', { guildId, voiceChannelId: channels.Lounge }),
+      );
+      await eventually(() =>
+        expect(world.lavalink.control.players({ userId: y.botUserId })).toEqual([
+          expect.objectContaining({ guildId, voiceChannelId: channels.Lounge }),
+        ]),
+      );
+      expect(world.discord.control.getVoiceState(guildId, y.botUserId)).toMatchObject({
+        channelId: channels.Lounge,
+      });
       okResult(await world.peer.request(agentIdOf(y), 'voice.leave', { guildId }));
       await eventually(() => expect(world.discord.control.getVoiceState(guildId, y.botUserId)).toBeNull());
     });
