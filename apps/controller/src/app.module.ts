@@ -1,19 +1,39 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { LifecycleModule } from '@app/lifecycle';
+import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
+import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
 import type { ControllerConfig } from './config/controller.config';
+import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
+import { MusicModule } from './music';
 
 /** Composition root of the controller: wires libs and feature modules, holds no logic. */
 @Module({})
 export class ControllerAppModule {
   /** @param config validated configuration (see `loadControllerConfig`) */
   static forRoot(config: ControllerConfig): DynamicModule {
+    const pools = PoolsModule.forRoot(poolsOptionsFromEnv(config, 'chopsticks-controller'));
+    const agentGateway = AgentGatewayModule.forRootAsync({
+      imports: [pools],
+      useFactory: () => agentGatewayOptionsFromEnv(config),
+    });
     return {
       module: ControllerAppModule,
       imports: [
         LifecycleModule.forRoot('controller', config),
-        PoolsModule.forRoot(poolsOptionsFromEnv(config, 'chopsticks-controller')),
+        MetricsModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (settings: ConfigService<ControllerConfig, true>) => ({
+            app: 'controller',
+            token: settings.get('METRICS_TOKEN', { infer: true }),
+          }),
+        }),
+        pools,
+        agentGateway,
+        DiscordModule,
+        MusicModule.forRoot({ agentGateway }),
         HealthModule,
       ],
     };

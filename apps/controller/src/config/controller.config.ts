@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { env, parseEnv } from '@app/config';
 import { lifecycleEnvShape } from '@app/lifecycle';
 import { poolsEnvShape } from '@app/pools';
+import { agentGatewayEnvShape } from '../agent-gateway';
+import { discordEnvShape } from '../discord';
 
 /**
  * Environment of the controller process, validated at boot (SPEC §2). Unknown values of
@@ -10,6 +12,10 @@ import { poolsEnvShape } from '@app/pools';
 export const controllerEnvSchema = z.object({
   ...lifecycleEnvShape,
   ...poolsEnvShape,
+  ...agentGatewayEnvShape,
+  ...discordEnvShape,
+  /** Secret: when set, /metrics and /metrics-app require `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: env.optionalString(),
   /** HTTP port for /healthz, /readyz, /metrics, /api/v1 and /docs. */
   HEALTH_PORT: env.port(8080),
   /** Interface the HTTP server binds. */
