@@ -1,0 +1,265 @@
+import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import { AgentRegistry, SessionRegistry } from '@app/sessions';
+// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
+import { AgentGatewayEvents } from '../../apps/controller/src/agent-gateway';
+import { createStack, type Stack, until } from './support/stack';
+
+/**
+ * The first vertical slice (issue 4) through every real protocol: people in voice channels run
+ * `/music …` against the controller (in process) in the Discord sandbox; the controller allocates
+ * agents that a real runner process logged in, and the agents play through the Lavalink emulator.
+ */
+jest.setTimeout(90_000);
+
+interface EmbedView {
+  title?: string;
+  description?: string;
+  fields?: { name: string; value: string }[];
+}
+
+function embedOf(result: InteractionResult): EmbedView {
+  const embed = result.original?.embeds[0] as EmbedView | undefined;
+  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
+  return embed;
+}
+
+function field(embed: EmbedView, name: string): string | undefined {
+  return embed.fields?.find((f) => f.name === name)?.value;
+}
+
+describe('/music (controller + runner + sandboxes)', () => {
+  let stack: Stack;
+  let guild: GuildCreated;
+  let emptyGuild: GuildCreated;
+  const users: Record<string, string> = {};
+  const trackEvents: { agentId: string; name: string; title: string | null; reason?: string }[] = [];
+  /** botUserId → agentId */
+  const agentByBot = new Map<string, string>();
+
+  beforeAll(async () => {
+    stack = await createStack({ agentCount: 3, timeScale: 0.03 });
+    guild = stack.createGuild({
+      name: 'Music Guild',
+      voiceChannels: ['Music 1', 'Music 2', 'Chill', 'Overflow'],
+      agents: 'all',
+    });
+    emptyGuild = stack.createGuild({ name: 'Quiet Guild', voiceChannels: ['Lobby'], agents: 'none' });
+    for (const name of ['ana', 'ben', 'cy', 'dee', 'eve']) users[name] = stack.createUser(name, [guild]);
+    users.finn = stack.createUser('finn', [emptyGuild]);
+    stack.agents.forEach((agent, i) => agentByBot.set(agent.botUserId, stack.agentIds[i]));
+
+    await stack.startController();
+    stack.get(AgentGatewayEvents).on('agent.event', ({ agentId, event }) => {
+      if (event.name === 'track.start' || event.name === 'track.end') {
+        trackEvents.push({
+          agentId,
+          name: event.name,
+          title: event.track.title,
+          ...(event.name === 'track.end' ? { reason: event.reason } : {}),
+        });
+      }
+      if (event.name === 'queue.end') trackEvents.push({ agentId, name: event.name, title: null });
+    });
+    await stack.startRunner();
+    await stack.waitForAgents(guild.guildId, 3);
+
+    const move = (user: string, channel: string) =>
+      stack.moveVoice(users[user], guild, guild.channels[channel]);
+    await move('ana', 'Music 1');
+    await move('ben', 'Music 2');
+    await move('cy', 'Chill');
+    await move('dee', 'Overflow');
+    await stack.moveVoice(users.finn, emptyGuild, emptyGuild.channels.Lobby);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const play = (user: string, query: string, where: GuildCreated = guild) =>
+    stack.slash(users[user], where, 'music', { subcommand: 'play', options: { query } });
+  const music = (user: string, subcommand: string, options: Record<string, number> = {}) =>
+    stack.slash(users[user], guild, 'music', { subcommand, options });
+
+  /** The agent the sandbox shows in `channel` of the music guild. */
+  function agentInVoice(channel: string): string | undefined {
+    return stack.agents.find(
+      (agent) =>
+        stack.discord.control.getVoiceState(guild.guildId, agent.botUserId)?.channelId ===
+        guild.channels[channel],
+    )?.botUserId;
+  }
+
+  const mentionIn = (channel: string) => `<@${agentInVoice(channel)}>`;
+
+  it('A1, C4, B15: three users in three voice channels play at once; three different agents join and play, each reply deferred within 3 s and completed by an edit', async () => {
+    const results = await Promise.all([
+      play('ana', 'neon harbor'),
+      play('ben', 'rainy day arcade'),
+      play('cy', 'paper moon parade'),
+    ]);
+
+    for (const result of results) {
+      expect(result.error).toBeUndefined();
+      expect(result.acknowledged).toBe('deferred');
+      expect(result.timings.ackMs).not.toBeNull();
+      expect(result.timings.ackMs!).toBeLessThan(3000);
+      expect(result.timings.completedMs).not.toBeNull();
+      expect(result.edits.length).toBeGreaterThanOrEqual(1);
+    }
+    const channels = ['Music 1', 'Music 2', 'Chill'];
+    const titles = ['Neon Harbor', 'Rainy Day Arcade', 'Paper Moon Parade'];
+    const agentsInVoice = channels.map((channel) => agentInVoice(channel));
+    expect(agentsInVoice.every((id) => id !== undefined)).toBe(true);
+    expect(new Set(agentsInVoice).size).toBe(3);
+    results.forEach((result, i) => {
+      const embed = embedOf(result);
+      expect(embed.title).toBe('Now playing');
+      expect(embed.description).toContain(titles[i]);
+      expect(field(embed, 'Agent')).toBe(`<@${agentsInVoice[i]}>`);
+      expect(field(embed, 'Channel')).toBe(`🔊 ${channels[i]}`);
+      expect(field(embed, 'Duration')).toMatch(/^\d+:\d{2}$/);
+    });
+    await until(
+      () =>
+        titles.every((title, i) =>
+          trackEvents.some(
+            (e) =>
+              e.name === 'track.start' &&
+              e.title === title &&
+              e.agentId === agentByBot.get(agentsInVoice[i]!),
+          ),
+        ),
+      'three track.start events from the three agents',
+    );
+    for (const [i, botUserId] of agentsInVoice.entries()) {
+      expect(stack.lavalink.control.players({ userId: botUserId })).toEqual([
+        expect.objectContaining({
+          guildId: guild.guildId,
+          track: expect.objectContaining({ title: titles[i] }),
+        }),
+      ]);
+    }
+  });
+
+  it('A3: a fourth channel gets "no free agents" naming the busy channels', async () => {
+    const result = await play('dee', 'static bloom');
+
+    expect(result.original?.content).toBe(
+      'No free agents: all 3 agents in this server are busy in 🔊 Music 1, 🔊 Music 2, 🔊 Chill — add more with /agents deploy.',
+    );
+    expect(agentInVoice('Overflow')).toBeUndefined();
+  });
+
+  it("/music queue answers from the agent in the invoking user's channel", async () => {
+    const queued = await play('ana', 'glass orchard');
+    expect(embedOf(queued).title).toBe('Queued at position 1');
+    expect(field(embedOf(queued), 'Agent')).toBe(mentionIn('Music 1'));
+
+    const ana = embedOf(await music('ana', 'queue'));
+    const ben = embedOf(await music('ben', 'queue'));
+
+    expect(field(ana, 'Agent')).toBe(mentionIn('Music 1'));
+    expect(ana.description).toContain('Neon Harbor');
+    expect(ana.description).toContain('1. [Glass Orchard]');
+    expect(field(ben, 'Agent')).toBe(mentionIn('Music 2'));
+    expect(ben.description).toContain('Rainy Day Arcade');
+    expect(ben.description).not.toContain('Glass Orchard');
+  });
+
+  it("/music skip skips on the agent of the invoking user's channel only", async () => {
+    const music1 = agentInVoice('Music 1')!;
+    const music2 = agentInVoice('Music 2')!;
+
+    const result = await music('ana', 'skip');
+
+    expect(result.original?.content).toBe(
+      `⏭️ <@${music1}> skipped **Neon Harbor**. Now playing **Glass Orchard**.`,
+    );
+    await until(
+      () => stack.lavalink.control.players({ userId: music1 })[0]?.track?.title === 'Glass Orchard',
+      'Glass Orchard to play on the Music 1 agent',
+    );
+    expect(stack.lavalink.control.players({ userId: music2 })[0]?.track?.title).toBe('Rainy Day Arcade');
+  });
+
+  it('a track ends per the Lavalink emulator (time-scaled) and its agent reports the end', async () => {
+    const music2 = agentInVoice('Music 2')!;
+
+    const ended = await stack.lavalink.control.waitForEvent(
+      ({ userId, message }) =>
+        userId === music2 &&
+        message.op === 'event' &&
+        message.type === 'TrackEndEvent' &&
+        message.track.info.title === 'Rainy Day Arcade' &&
+        message.reason === 'finished',
+      { sinceSeq: 0, timeoutMs: 15_000 },
+    );
+
+    expect(ended.message).toMatchObject({ guildId: guild.guildId });
+    // The last track of a queue ends as `queue.end` (lavalink-client emits queueEnd, not trackEnd).
+    await until(
+      () => trackEvents.some((e) => e.agentId === agentByBot.get(music2) && e.name === 'queue.end'),
+      'the Music 2 agent to report the end of its queue',
+    );
+    expect(
+      trackEvents.some(
+        (e) =>
+          e.agentId === agentByBot.get(agentInVoice('Music 1')!) &&
+          e.name === 'track.end' &&
+          e.title === 'Neon Harbor',
+      ),
+    ).toBe(true);
+  });
+
+  it("A7: /music stop frees the agent of the invoking user's channel, which then serves another channel", async () => {
+    const chill = agentInVoice('Chill')!;
+    const sessions = stack.get(SessionRegistry);
+
+    const stopped = await music('cy', 'stop');
+
+    expect(stopped.original?.content).toBe(
+      `⏹️ Stopped the music and cleared the queue; <@${chill}> left 🔊 Chill.`,
+    );
+    expect(sessions.byAgentId(agentByBot.get(chill)!)).toEqual([]);
+    await until(() => agentInVoice('Chill') === undefined, 'the agent to leave Chill');
+    expect(agentInVoice('Music 1')).toBeDefined();
+
+    const again = await play('dee', 'static bloom');
+    expect(field(embedOf(again), 'Agent')).toBe(`<@${chill}>`);
+    expect(agentInVoice('Overflow')).toBe(chill);
+  });
+
+  it('a user not in a voice channel is told to join one first (nothing allocated)', async () => {
+    const before = stack.get(SessionRegistry).size;
+
+    const result = await play('eve', 'static bloom');
+
+    expect(result).toMatchObject({
+      acknowledged: 'reply',
+      ephemeral: true,
+      original: { content: 'Join a voice channel first, then run the command again.' },
+    });
+    expect(stack.get(SessionRegistry).size).toBe(before);
+  });
+
+  it('A2: a guild without agents gets the "no agents yet" sentence', async () => {
+    expect(stack.get(AgentRegistry).agentIdsInGuild(emptyGuild.guildId).size).toBe(0);
+
+    const result = await play('finn', 'static bloom', emptyGuild);
+
+    expect(result.original?.content).toBe(
+      'No agents are in this server yet — a server admin can add some with /agents deploy.',
+    );
+  });
+
+  it('/music skip in a channel without music says so and suggests /music play', async () => {
+    await stack.moveVoice(users.eve, guild, guild.channels.Chill);
+
+    const result = await music('eve', 'skip');
+
+    expect(result.original?.content).toBe(
+      'No music is playing in your voice channel — start something with /music play.',
+    );
+  });
+});

@@ -1,0 +1,308 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'discord.js';
+import { listeningPort, startHttpApp } from '@app/lifecycle';
+import {
+  type ApplicationCreated,
+  DiscordSandbox,
+  type GuildCreated,
+  type InteractionResult,
+  LavalinkSandbox,
+} from '@app/sandbox';
+import { AgentRegistry } from '@app/sessions';
+import { type ControllerConfig, ControllerAppModule, loadControllerConfig } from '@apps/controller';
+// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
+import { AgentGateway } from '../../../apps/controller/src/agent-gateway';
+import { operator, snowflake } from '../../utils/factories';
+import { createPoolsTestContext, type PoolsTestContext } from '../../utils/pools-context';
+import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './app-process';
+
+/**
+ * The first vertical slice as real processes for e2e tests: Postgres (a fresh database cloned from
+ * the migrated template, via `createPoolsTestContext`), the Discord and Lavalink sandboxes, the
+ * controller **in process** (`ControllerAppModule.forRoot`, HTTP and agent gateway on free ports)
+ * and one agent runner as a **child process** (`apps/agents/src/main.ts`).
+ *
+ * ```ts
+ * const stack = await createStack({ agentCount: 3 });          // sandboxes, DB, pool, 3 agent bots
+ * const guild = stack.createGuild({ voiceChannels: ['Music 1'], agents: 'all' });
+ * const alice = stack.createUser('alice', [guild]);
+ * await stack.startController();                                // logs the controller bot in
+ * await stack.startRunner();                                    // leases + logs the agents in
+ * await stack.waitForAgents(guild.guildId, 3);
+ * stack.discord.control.moveVoice(guild.guildId, alice, guild.channels['Music 1']);
+ * const result = await stack.slash(alice, guild, 'music', { subcommand: 'play', options: { query: 'x' } });
+ * await stack.close();
+ * ```
+ * Every piece is closed by `close()`, also after a failed start. Nothing listens on a fixed port.
+ */
+export interface Stack {
+  ctx: PoolsTestContext;
+  discord: DiscordSandbox;
+  lavalink: LavalinkSandbox;
+  /** The pool the agent identities are registered in. */
+  poolId: string;
+  /** The controller bot's application in the Discord sandbox. */
+  controllerBot: ApplicationCreated;
+  /** Agent identities (bot applications), registered with encrypted tokens in `poolId`. */
+  agents: ApplicationCreated[];
+  /** `agent<clientId>` of each agent, in `agents` order. */
+  agentIds: string[];
+  /** The runner credential the runner process uses. */
+  runnerCredential: { runnerId: string; secret: string };
+  /** The controller app once started (`startController`). */
+  controller: NestFastifyApplication | null;
+  /** The controller's validated configuration once started. */
+  controllerConfig: ControllerConfig | null;
+  /** The runner process once started (`startRunner`). */
+  runner: (AppProcess & { healthPort: number }) | null;
+
+  /**
+   * Creates a guild owned by a fresh user with the controller bot as a member, plus the agents
+   * named by `agents` (`'all'`, `'none'` or a list of indexes into `agents`).
+   */
+  createGuild(input?: {
+    name?: string;
+    textChannels?: string[];
+    voiceChannels?: string[];
+    agents?: 'all' | 'none' | number[];
+  }): GuildCreated;
+  /** Creates a human user who is a member of the given guilds; returns the user id. */
+  createUser(username: string, guilds: GuildCreated[]): string;
+  /** Boots the controller in process; `env` overrides its environment. Waits for Discord ready. */
+  startController(env?: Record<string, string>): Promise<NestFastifyApplication>;
+  /** Spawns the runner process against the controller's gateway; waits for its /healthz. */
+  startRunner(env?: Record<string, string>): Promise<AppProcess>;
+  /**
+   * Moves a user into a voice channel (null = out of voice) and waits until the controller's
+   * voice state cache shows it (the controller reads it to find the invoking user's channel).
+   */
+  moveVoice(userId: string, guild: GuildCreated, channelId: string | null): Promise<void>;
+  /** Waits until `count` live, ready agents are members of the guild in the controller's registry. */
+  waitForAgents(guildId: string, count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Invokes `/name` as `userId` in the guild's first text channel and waits for the final
+   * response (a deferred reply's first edit, or the reply).
+   */
+  slash(
+    userId: string,
+    guild: GuildCreated,
+    name: string,
+    input?: { subcommand?: string; options?: Record<string, string | number | boolean> },
+  ): Promise<InteractionResult>;
+  /** The controller's provider (e.g. `AgentRegistry`, `AgentGatewayEvents`). */
+  get<T>(token: abstract new (...args: never[]) => T): T;
+  /** Stops the runner, the controller, the sandboxes, and drops the database. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createStack}. */
+export interface StackOptions {
+  /** Agent identities to create and register (default 3). */
+  agentCount?: number;
+  /** Wall ms per track ms in the Lavalink emulator (default 0.03: a 3-minute track lasts 5.4 s). */
+  timeScale?: number;
+}
+
+/** Polls `check` until it returns true. @throws Error naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Builds the world (database, sandboxes, pool, registered agents, runner credential). */
+export async function createStack(options: StackOptions = {}): Promise<Stack> {
+  const agentCount = options.agentCount ?? 3;
+  const ctx = await createPoolsTestContext();
+  const closers: (() => Promise<unknown>)[] = [() => ctx.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch(() => undefined);
+    }
+  };
+  try {
+    const discord = await DiscordSandbox.start({ heartbeatIntervalMs: 1000 });
+    closers.push(() => discord.stop());
+    const lavalink = await LavalinkSandbox.start({
+      timeScale: options.timeScale ?? 0.03,
+      playerUpdateIntervalMs: 100,
+      statsIntervalMs: 500,
+    });
+    closers.push(() => lavalink.stop());
+
+    const controllerBot = discord.control.createApplication({ name: 'Chopsticks', username: 'chopsticks' });
+    const pool = await ctx.pools.create({ ownerId: snowflake(), name: 'Music pool' }, operator);
+    const agents = Array.from({ length: agentCount }, (_, i) =>
+      discord.control.createApplication({ name: `Agent ${i + 1}`, username: `agent${i + 1}` }),
+    );
+    for (const [i, agent] of agents.entries()) {
+      await ctx.agents.register(
+        { poolId: pool.id, clientId: agent.clientId, tag: `agent${i + 1}`, token: agent.token },
+        operator,
+      );
+    }
+    const runnerCredential = await ctx.runners.create({ capacity: Math.max(10, agentCount) }, operator);
+
+    const stack: Stack = {
+      ctx,
+      discord,
+      lavalink,
+      poolId: pool.id,
+      controllerBot,
+      agents,
+      agentIds: agents.map((agent) => `agent${agent.clientId}`),
+      runnerCredential,
+      controller: null,
+      controllerConfig: null,
+      runner: null,
+
+      createGuild(input = {}) {
+        const { userId: ownerId } = discord.control.createUser({ username: 'owner' });
+        const chosen =
+          input.agents === 'none'
+            ? []
+            : input.agents === undefined || input.agents === 'all'
+              ? agents
+              : input.agents.map((i) => agents[i]);
+        return discord.control.createGuild({
+          name: input.name ?? 'Music Guild',
+          ownerId,
+          textChannels: input.textChannels ?? ['general'],
+          voiceChannels: input.voiceChannels ?? ['Music 1'],
+          members: [controllerBot.botUserId, ...chosen.map((agent) => agent.botUserId)],
+        });
+      },
+
+      createUser(username, guilds) {
+        const { userId } = discord.control.createUser({ username });
+        for (const guild of guilds) discord.control.addMember(guild.guildId, userId, []);
+        return userId;
+      },
+
+      async startController(env = {}) {
+        const config = loadControllerConfig({
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'error',
+          DATABASE_URL: ctx.db.url,
+          DATABASE_POOL_SIZE: '3',
+          TOKEN_ENCRYPTION_KEYS: ctx.keys,
+          HEALTH_PORT: '0',
+          HTTP_HOST: '127.0.0.1',
+          AGENT_CONTROL_PORT: '0',
+          AGENT_CONTROL_HOST: '127.0.0.1',
+          AGENT_HEARTBEAT_INTERVAL_MS: '1000',
+          DISCORD_TOKEN: controllerBot.token,
+          DISCORD_CLIENT_ID: controllerBot.clientId,
+          DISCORD_API_URL: discord.urls.api,
+          ...env,
+        });
+        const app = await startHttpApp(ControllerAppModule.forRoot(config), {
+          port: config.HEALTH_PORT,
+          host: config.HTTP_HOST,
+        });
+        closers.push(() => app.close());
+        stack.controller = app;
+        stack.controllerConfig = config;
+        await until(
+          () =>
+            (discord.control.listCommands(controllerBot.applicationId) as { name: string }[]).some(
+              (command) => command.name === 'music',
+            ),
+          'the controller to register /music',
+        );
+        return app;
+      },
+
+      async startRunner(env = {}) {
+        if (!stack.controller) throw new Error('startController() first: the runner needs its gateway');
+        const healthPort = await freePort();
+        const gatewayPort = stack.controller.get(AgentGateway).port;
+        const child = spawnApp('agents', {
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: ctx.db.url,
+          TOKEN_ENCRYPTION_KEYS: ctx.keys,
+          DATABASE_POOL_SIZE: '3',
+          AGENT_CONTROL_URL: `ws://127.0.0.1:${gatewayPort}`,
+          RUNNER_ID: runnerCredential.runnerId,
+          RUNNER_SECRET: runnerCredential.secret,
+          RUNNER_CAPACITY: String(Math.max(10, agentCount)),
+          LEASE_TTL_SECONDS: '5',
+          DISCORD_API_URL: discord.urls.api,
+          LAVALINK_NODES: `main=${lavalink.url}#youshallnotpass`,
+          CONTROL_RECONNECT_BASE_MS: '50',
+          HEALTH_PORT: String(healthPort),
+          HTTP_HOST: '127.0.0.1',
+          ...env,
+        });
+        // Runs before the controller closes (closers run in reverse): SIGTERM drains, then exit.
+        closers.push(async () => {
+          if (child.child.exitCode !== null || child.child.signalCode !== null) return;
+          child.child.kill('SIGTERM');
+          const timer = setTimeout(() => child.child.kill('SIGKILL'), 8_000);
+          await child.exited;
+          clearTimeout(timer);
+        });
+        stack.runner = Object.assign(child, { healthPort });
+        try {
+          await waitForHttp200(`http://127.0.0.1:${healthPort}/healthz`, 60_000);
+        } catch (error) {
+          throw new Error(`${(error as Error).message}\n${child.output()}`);
+        }
+        return child;
+      },
+
+      async moveVoice(userId, guild, channelId) {
+        discord.control.moveVoice(guild.guildId, userId, channelId);
+        const client = stack.get(Client);
+        await until(
+          () =>
+            (client.guilds.cache.get(guild.guildId)?.voiceStates.cache.get(userId)?.channelId ?? null) ===
+            channelId,
+          `the controller to see user ${userId} in voice channel ${channelId}`,
+        );
+      },
+
+      async waitForAgents(guildId, count, timeoutMs = 30_000) {
+        const registry = stack.get(AgentRegistry);
+        await until(
+          () =>
+            [...registry.agentIdsInGuild(guildId)].filter((id) => registry.get(id)?.ready).length >= count,
+          `${count} ready agents in guild ${guildId}${stack.runner ? `\n${stack.runner.output()}` : ''}`,
+          timeoutMs,
+        );
+      },
+
+      slash(userId, guild, name, input = {}) {
+        return discord.control.invokeSlashCommand({
+          applicationId: controllerBot.applicationId,
+          userId,
+          channelId: guild.textChannelIds[0],
+          name,
+          ...(input.subcommand ? { subcommand: input.subcommand } : {}),
+          options: input.options ?? {},
+          waitFor: 'response',
+        });
+      },
+
+      get(token) {
+        if (!stack.controller) throw new Error('the controller is not started');
+        return stack.controller.get(token);
+      },
+
+      close: closeAll,
+    };
+    return stack;
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The controller's HTTP base URL (`http://127.0.0.1:<port>`). */
+export function controllerUrl(stack: Stack): string {
+  if (!stack.controller) throw new Error('the controller is not started');
+  return `http://127.0.0.1:${listeningPort(stack.controller)}`;
+}
