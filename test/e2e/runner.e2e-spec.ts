@@ -782,4 +782,84 @@ describe('agent runner', () => {
       }
     });
   });
+
+  describe('Lavalink node restarts', () => {
+    let world: World;
+    let x: ApplicationCreated;
+
+    beforeAll(async () => {
+      world = await createWorld(1);
+      [x] = world.bots;
+      await startRunner(world, { LAVALINK_RETRY_DELAY_MS: '200' });
+      await world.peer.until(() => announced(world.peer).has(agentIdOf(x)), 30_000, 'agent announced');
+      await eventually(() =>
+        expect(world.lavalink.control.sessions()).toEqual([
+          expect.objectContaining({ userId: x.botUserId, connected: true, resuming: true, timeout: 60 }),
+        ]),
+      );
+      okResult(
+        await world.peer.request(agentIdOf(x), 'music.play', {
+          guildId: world.guild.guildId,
+          voiceChannelId: world.guild.channels.Lounge,
+          query: 'quiet voltage',
+          requestedBy: world.humanId,
+        }),
+      );
+      await eventually(() =>
+        expect(world.lavalink.control.players({ userId: x.botUserId })[0]?.track?.title).toBe(
+          'Quiet Voltage',
+        ),
+      );
+    });
+
+    afterAll(async () => {
+      await destroyWorld(world);
+    });
+
+    it('B7: a restart within the resume timeout keeps the same session and the player keeps playing', async () => {
+      const [before] = world.lavalink.control.sessions();
+      const positionBefore = world.lavalink.control.players({ userId: x.botUserId })[0].position;
+
+      await world.lavalink.control.restart({ keepSessions: true, downtimeMs: 300 });
+
+      await eventually(() =>
+        expect(world.lavalink.control.sessions()).toEqual([
+          expect.objectContaining({ sessionId: before.sessionId, connected: true }),
+        ]),
+      );
+      await eventually(() => {
+        const player = world.lavalink.control.players({ userId: x.botUserId })[0];
+        expect(player).toMatchObject({
+          sessionId: before.sessionId,
+          paused: false,
+          track: expect.objectContaining({ title: 'Quiet Voltage' }),
+        });
+        expect(player.position).toBeGreaterThan(positionBefore);
+      });
+    });
+
+    it('B8: after a restart that lost the session, the runner rebuilds the player from its last position', async () => {
+      const [before] = world.lavalink.control.sessions();
+      const positionBefore = world.lavalink.control.players({ userId: x.botUserId })[0].position;
+
+      await world.lavalink.control.restart({ keepSessions: false, downtimeMs: 300 });
+
+      await eventually(() => {
+        const [session] = world.lavalink.control.sessions();
+        expect(session?.sessionId).not.toBe(before.sessionId);
+        const player = world.lavalink.control.players({ userId: x.botUserId })[0];
+        expect(player).toMatchObject({
+          sessionId: session.sessionId,
+          connected: true,
+          voiceChannelId: world.guild.channels.Lounge,
+          track: expect.objectContaining({ title: 'Quiet Voltage' }),
+        });
+        expect(player.position).toBeGreaterThanOrEqual(positionBefore);
+      });
+      const now = okResult(
+        await world.peer.request(agentIdOf(x), 'music.nowplaying', { guildId: world.guild.guildId }),
+      );
+      expect(now).toMatchObject({ current: { track: { title: 'Quiet Voltage' } } });
+    });
+  });
 });

@@ -14,6 +14,9 @@ import { lavalinkNodesField } from './lavalink-nodes';
  * - `DISCORD_API_URL`: Discord REST base (default `https://discord.com/api`; the sandbox in tests).
  * - `LAVALINK_NODES` (secret): `id=http://host:port#password`, comma-separated (see
  *   `parseLavalinkNodes`); unset = no music.
+ * - `LAVALINK_RETRY_DELAY_MS`: delay between node reconnect attempts (default 5000).
+ * - `LAVALINK_RESUME_TIMEOUT_SECONDS`: Lavalink session resume timeout (default 60; 0 disables
+ *   resuming, players are then rebuilt after a node comes back).
  * - `HEALTH_PORT` (default 8081), `HTTP_HOST` (default `0.0.0.0`).
  * - `CONTROL_RECONNECT_BASE_MS` / `CONTROL_RECONNECT_MAX_MS`: control socket backoff (default
  *   500 ms doubling up to 30 000 ms, jittered).
@@ -32,6 +35,8 @@ export const agentsEnvSchema = z.object({
   LEASE_TTL_SECONDS: env.int(60, 5, 3600),
   DISCORD_API_URL: env.url(['http:', 'https:'], 'https://discord.com/api'),
   LAVALINK_NODES: lavalinkNodesField,
+  LAVALINK_RETRY_DELAY_MS: env.int(5000, 100, 60_000),
+  LAVALINK_RESUME_TIMEOUT_SECONDS: env.int(60, 0, 3600),
   CONTROL_RECONNECT_BASE_MS: env.int(500, 10, 60_000),
   CONTROL_RECONNECT_MAX_MS: env.int(30_000, 100, 30_000),
   DRAIN_TIMEOUT_MS: env.int(3000, 0, 5000),

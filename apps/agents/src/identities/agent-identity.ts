@@ -43,6 +43,8 @@ export interface AgentIdentityOptions {
   readyTimeoutMs?: number;
   /** Lavalink node reconnect delay (ms, default 5000). */
   lavalinkRetryDelayMs?: number;
+  /** Lavalink session resume timeout (s, default 60; 0 = no resuming). */
+  lavalinkResumeTimeoutSeconds?: number;
 }
 
 /**
@@ -328,6 +330,8 @@ export class AgentIdentity {
       sendToShard: (guildId, payload) => client.guilds.cache.get(guildId)?.shard.send(payload),
       client: user,
       autoSkip: true,
+      // With several nodes, players of a node that dies move to a live one (ACCEPTANCE B9).
+      autoMove: true,
       playerOptions: {
         defaultSearchPlatform: 'ytsearch',
         onDisconnect: { autoReconnect: false, destroyPlayer: true },
@@ -340,6 +344,7 @@ export class AgentIdentity {
       sessionsChanged: () => this.options.sink.sessions(this.agentId, this.sessions()),
     });
     this.attachLavalink(manager);
+    this.music.keepAcrossNodeRestarts(this.options.lavalinkResumeTimeoutSeconds ?? 60);
     manager.init(user).catch((error: unknown) => {
       this.logger.warn(`Lavalink init failed: ${(error as Error).message}`);
     });

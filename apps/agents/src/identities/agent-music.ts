@@ -58,6 +58,59 @@ export class AgentMusic {
     });
   }
 
+  /**
+   * Keeps playback across Lavalink node restarts (ACCEPTANCE B7, B8). On every node `ready` the
+   * session is made resumable for `resumeTimeoutSeconds` (Lavalink v4 `PATCH /v4/sessions/{id}`,
+   * timeout in seconds) and the node reconnects with that `Session-Id`. When the node resumed the
+   * session, its players kept playing. When it answered with a new session (restart, or the
+   * timeout passed), every player this manager still holds on that node is rebuilt: voice state
+   * sent again, then the current track from its last known position; a player that cannot be
+   * rebuilt is destroyed, so no agent stays busy with a silent player.
+   */
+  keepAcrossNodeRestarts(resumeTimeoutSeconds: number): void {
+    this.manager.nodeManager.on('raw', (node, payload) => {
+      const ready = payload as { op?: string; resumed?: boolean; sessionId?: string };
+      if (ready.op !== 'ready' || !ready.sessionId) return;
+      const sessionId = ready.sessionId;
+      void (async () => {
+        // `raw` fires before lavalink-client processed the op: wait until the node took the session.
+        for (let waited = 0; node.sessionId !== sessionId && waited < 2_000; waited += 10) await delay(10);
+        if (resumeTimeoutSeconds > 0) {
+          await node.updateSession(true, resumeTimeoutSeconds).catch(() => null);
+          node.options.sessionId = sessionId;
+        }
+        if (ready.resumed) {
+          for (const player of this.manager.players.values()) {
+            if (player.node.id === node.id && player.queue.current) player.playing = !player.paused;
+          }
+          return;
+        }
+        for (const player of [...this.manager.players.values()]) {
+          if (player.node.id === node.id) await this.rebuild(player);
+        }
+      })();
+    });
+  }
+
+  private async rebuild(player: Player): Promise<void> {
+    const current = player.queue.current;
+    try {
+      if (player.voice?.token && player.voice.endpoint && player.voice.sessionId && player.voice.channelId) {
+        await player.node.updatePlayer({ guildId: player.guildId, playerOptions: { voice: player.voice } });
+      }
+      if (current) {
+        await player.play({
+          clientTrack: current,
+          position: Math.max(0, Math.round(player.lastPosition)),
+          paused: player.paused,
+          volume: player.volume,
+        });
+      }
+    } catch {
+      await player.destroy('lavalink-session-lost', true).catch(() => undefined);
+    }
+  }
+
   /** Whether any node is connected and usable. */
   get nodeUsable(): boolean {
     return [...this.manager.nodeManager.nodes.values()].some((node) => node.connected && node.sessionId);

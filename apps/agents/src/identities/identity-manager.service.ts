@@ -76,6 +76,8 @@ export class IdentityManager {
       agentId,
       discordApiUrl: this.options.discordApiUrl,
       lavalinkNodes: this.options.lavalinkNodes,
+      lavalinkRetryDelayMs: this.options.lavalinkRetryDelayMs,
+      lavalinkResumeTimeoutSeconds: this.options.lavalinkResumeTimeoutSeconds,
       sink: {
         update: (id, change) => this.listener?.update(id, change),
         event: (id, event) => this.listener?.event(id, event),

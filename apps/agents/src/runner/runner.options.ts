@@ -14,6 +14,9 @@ export interface RunnerOptions {
   leaseTtlSeconds: number;
   discordApiUrl: string;
   lavalinkNodes: LavalinkNodeConfig[];
+  lavalinkRetryDelayMs: number;
+  /** Lavalink resume timeout in seconds (0 = no resuming). */
+  lavalinkResumeTimeoutSeconds: number;
   reconnectBaseMs: number;
   reconnectMaxMs: number;
   drainTimeoutMs: number;
@@ -29,6 +32,8 @@ export function runnerOptionsFromConfig(config: AgentsConfig): RunnerOptions {
     leaseTtlSeconds: config.LEASE_TTL_SECONDS,
     discordApiUrl: config.DISCORD_API_URL,
     lavalinkNodes: config.LAVALINK_NODES,
+    lavalinkRetryDelayMs: config.LAVALINK_RETRY_DELAY_MS,
+    lavalinkResumeTimeoutSeconds: config.LAVALINK_RESUME_TIMEOUT_SECONDS,
     reconnectBaseMs: config.CONTROL_RECONNECT_BASE_MS,
     reconnectMaxMs: config.CONTROL_RECONNECT_MAX_MS,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
