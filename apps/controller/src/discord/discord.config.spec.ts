@@ -45,9 +45,15 @@ describe('discordEnvShape', () => {
   });
 
   it('never echoes the token in a validation error', () => {
-    expect(() => parseEnv(schema, { DISCORD_TOKEN: TOKEN, DISCORD_API_URL: 'nope' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining(TOKEN) }),
-    );
+    let message = '';
+    try {
+      parseEnv(schema, { DISCORD_TOKEN: TOKEN, DISCORD_API_URL: 'nope' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    expect(message).toContain('DISCORD_API_URL');
+    expect(message).not.toContain(TOKEN);
   });
 });
 
