@@ -8,8 +8,9 @@
  * do not fail the build; 1 when a module crashed or the arguments are wrong.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { discoverBenchmarks, parseBenchArgs } from './bench-cli';
 import {
   type BenchRunOptions,
@@ -27,7 +28,13 @@ interface BenchModule {
 interface ModuleOutcome {
   module: string;
   seconds: number;
+  /** 1-minute load average when the module started and ended (other processes share the machine). */
+  loadAverage: [number, number];
   error?: string;
+}
+
+function load1(): number {
+  return Math.round(loadavg()[0] * 100) / 100;
 }
 
 function isBenchModule(value: unknown): value is BenchModule {
@@ -49,21 +56,35 @@ async function main(): Promise<number> {
   const outcomes: ModuleOutcome[] = [];
   for (const file of selected) {
     const started = Date.now();
-    console.error(`bench: running ${file.name}${args.quick ? ' (quick)' : ''}…`);
+    const loadBefore = load1();
+    console.error(
+      `bench: running ${file.name}${args.quick ? ' (quick)' : ''} (load average ${loadBefore} on ${cpus().length} CPUs)…`,
+    );
     try {
       const loaded: unknown = await import(file.path);
       if (!isBenchModule(loaded)) throw new TypeError(`${file.path} does not export run()`);
       rows.push(...reportRows(file.name, toRows(file.name, await loaded.run(options))));
-      outcomes.push({ module: file.name, seconds: (Date.now() - started) / 1000 });
+      outcomes.push({
+        module: file.name,
+        seconds: (Date.now() - started) / 1000,
+        loadAverage: [loadBefore, load1()],
+      });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`bench: ${file.name} failed: ${message}`);
-      outcomes.push({ module: file.name, seconds: (Date.now() - started) / 1000, error: message });
+      outcomes.push({
+        module: file.name,
+        seconds: (Date.now() - started) / 1000,
+        loadAverage: [loadBefore, load1()],
+        error: message,
+      });
     }
   }
 
   console.log(formatTable(rows));
   const uniqueNotes = [...new Set(rows.flatMap((row) => row.notes ?? []))];
+  const loads = outcomes.map((outcome) => `${outcome.module} ${outcome.loadAverage.join(' → ')}`);
+  uniqueNotes.push(`1-minute load average on ${cpus().length} CPUs during the run: ${loads.join(', ')}`);
   if (uniqueNotes.length > 0) console.log(`\nnotes:\n${uniqueNotes.map((note) => `- ${note}`).join('\n')}`);
   console.log('');
   if (rows.length > 0) console.log(formatJsonLines(rows));
@@ -78,7 +99,10 @@ async function main(): Promise<number> {
   const results = { generatedAt: new Date().toISOString(), quick: args.quick, machine, outcomes, rows };
   const directory = join(__dirname, 'results');
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // Formatted like the rest of the repository, so `prettier --check .` (ci:syntax) accepts the file.
+  const file = join(directory, 'latest.json');
+  const config = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(JSON.stringify(results), { ...config, filepath: file }));
   console.error(`bench: wrote ${join('bench', 'results', 'latest.json')}`);
   return outcomes.some((outcome) => outcome.error !== undefined) ? 1 : 0;
 }
