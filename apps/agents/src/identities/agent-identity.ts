@@ -154,8 +154,9 @@ export class AgentIdentity {
     });
     this.client = client;
     this.attachDiscord(client);
+    let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new Error('Discord client did not become ready in time')),
         this.options.readyTimeoutMs ?? 30_000,
       );
@@ -168,6 +169,7 @@ export class AgentIdentity {
       await client.login(token);
       await ready;
     } catch (error) {
+      clearTimeout(timer);
       ready.catch(() => undefined);
       this.client = null;
       await client.destroy().catch(() => undefined);

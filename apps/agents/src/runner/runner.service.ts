@@ -35,7 +35,7 @@ export const RUNNER_CAPABILITIES = [Capability.Music, Capability.SessionResume, 
  * The agent runner (SPEC §4): connects the control WebSocket, keeps leases, carries identities,
  * forwards their updates/events/session reports, serves RPCs, and drains on shutdown: stops
  * claiming, sends `drain`, answers in-flight calls, reports sessions, sends `agent.gone`
- * (reason `drain`), releases its leases, destroys clients and managers, closes the socket.
+ * (reason `drain`) and destroys clients and managers, releases its leases, closes the socket.
  */
 @Injectable()
 export class RunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -111,13 +111,14 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     for (const identity of this.identities.ready()) {
       this.control.send({ type: 'session.report', agentId: identity.agentId, sessions: identity.sessions() });
     }
+    // Log out before releasing, so another runner never runs the same bot at the same time.
+    await this.identities.stopAll('drain');
     try {
       const released = await this.leases.release(this.options.runnerId);
       this.logger.log(`released ${released.length} lease(s)`);
     } catch (error) {
       this.logger.error(`releasing leases failed: ${(error as Error).message}`);
     }
-    await this.identities.stopAll('drain');
     await this.control.stop();
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     this.metricsTimer = null;
