@@ -305,6 +305,7 @@ function mergeResults(results: readonly LoopResult[]): LoopResult {
     failures: results.reduce((sum, result) => sum + result.failures, 0),
     firstError: results.find((result) => result.firstError !== null)?.firstError ?? null,
     elapsedMs: results.reduce((sum, result) => sum + result.elapsedMs, 0),
+    cpuUs: results.reduce((sum, result) => sum + result.cpuUs, 0),
   };
 }
 
@@ -496,6 +497,10 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
       `gateway frame rate cap raised to ${BENCH_FRAMES_PER_SECOND.toLocaleString('en-US')}/s per connection; the default ${DEFAULT_MAX_FRAMES_PER_SECOND}/s (burst ${DEFAULT_FRAME_BURST}) would cap RPC answers at ${DEFAULT_MAX_FRAMES_PER_SECOND}/s per runner`,
       `simulated runners (${RUNNERS} sockets, ${AGENTS} agents, ${fleet.guildIds.length} guilds) and the raw responders run in a separate process; the controller process is measured; raw messages are ${requestBytes} B out / ${responseBytes} B back like ours`,
     ];
+    const busiest = rows[rows.length - 1];
+    notes.push(
+      `cpu/op = CPU time (user + system) of the controller process per operation, the figure least disturbed by other processes; at ${busiest.concurrency} in flight ours costs ${busiest.cpuUsPerOp} µs (single-core ceiling ≈ ${Math.round(1e6 / (busiest.cpuUsPerOp ?? 1)).toLocaleString('en-US')}/s), raw ws ${busiest.baseline.cpuUsPerOp} µs`,
+    );
     if (logger.problems.length > 0) {
       notes.push(
         `gateway logged ${logger.problems.length} warning(s)/error(s), first: ${logger.problems[0]}`,

@@ -20,7 +20,14 @@ const row = (overrides: Partial<BenchRow> = {}): BenchRow => ({
   p50Us: 13_200,
   p99Us: 31_250,
   opsPerSec: 11_400,
-  baseline: { name: 'raw ws round trip, 200 in flight', p50Us: 4_130, p99Us: 14_400, opsPerSec: 25_000 },
+  cpuUsPerOp: 81.5,
+  baseline: {
+    name: 'raw ws round trip, 200 in flight',
+    p50Us: 4_130,
+    p99Us: 14_400,
+    opsPerSec: 25_000,
+    cpuUsPerOp: 38.25,
+  },
   ratio: 2.17,
   ...overrides,
 });
@@ -64,6 +71,7 @@ describe('bench report', () => {
           p50Us: 4.2,
           p99Us: 12.5,
           opsPerSec: 210_000,
+          cpuUsPerOp: undefined,
           ratio: 0.1,
           baseline: undefined,
         }),
@@ -73,18 +81,20 @@ describe('bench report', () => {
 
       expect(sut).toHaveLength(4);
       expect(sut[0]).toMatch(
-        /^benchmark\s+p50\s+p99\s+throughput\s+baseline p50\/p99\s+ratio\s+target\s+result$/,
+        /^benchmark\s+p50\s+p99\s+throughput\s+cpu\/op\s+baseline p50\/p99\s+baseline cpu\/op\s+ratio\s+target\s+result$/,
       );
       expect(sut[1]).toMatch(/^-+( +-+)+$/);
       expect(sut[2]).toContain('13.2 ms');
       expect(sut[2]).toContain('31.3 ms');
       expect(sut[2]).toContain('11,400/s');
+      expect(sut[2]).toContain('81.5 µs');
       expect(sut[2]).toContain('4.13 ms / 14.4 ms');
+      expect(sut[2]).toContain('38.3 µs');
       expect(sut[2]).toContain('2.17×');
       expect(sut[2]).toContain('p99 ≤ 25.0 ms');
       expect(sut[2]).toContain('MISS: p99 31.3 ms > 25.0 ms (1.25×)');
       expect(sut[3]).toMatch(
-        /^allocation \(1000 agents\)\s+4\.2 µs\s+12\.5 µs\s+210,000\/s\s+—\s+0\.10×\s+—\s+n\/a$/,
+        /^allocation \(1000 agents\)\s+4\.2 µs\s+12\.5 µs\s+210,000\/s\s+—\s+—\s+—\s+0\.10×\s+—\s+n\/a$/,
       );
       expect(sut[2].indexOf('11,400/s')).toBe(sut[3].indexOf('210,000/s'));
     });

@@ -15,6 +15,8 @@ export interface BenchFigures {
   opsPerSec: number;
   /** Timed operations. */
   ops?: number;
+  /** CPU time (user + system) of the measuring process per operation, µs. */
+  cpuUsPerOp?: number;
 }
 
 /**
@@ -117,11 +119,23 @@ export function reportRows(module: string, rows: readonly BenchRow[]): ReportedR
   return rows.map((row) => ({ ...row, module, verdict: verdictOf(row) }));
 }
 
-const COLUMNS = ['benchmark', 'p50', 'p99', 'throughput', 'baseline p50/p99', 'ratio', 'target', 'result'];
+const COLUMNS = [
+  'benchmark',
+  'p50',
+  'p99',
+  'throughput',
+  'cpu/op',
+  'baseline p50/p99',
+  'baseline cpu/op',
+  'ratio',
+  'target',
+  'result',
+];
 
 /**
- * A plain-text table, one line per row: name, p50, p99, throughput, baseline p50/p99, ratio
- * (ours p99 / baseline p99), targets and pass/miss (misses say by how much).
+ * A plain-text table, one line per row: name, p50, p99, throughput, CPU per operation, baseline
+ * p50/p99 and CPU per operation, ratio (ours p99 / baseline p99), targets and pass/miss (misses
+ * say by how much). `—` where a figure does not apply.
  */
 export function formatTable(rows: readonly ReportedRow[]): string {
   const cells = rows.map((row) => [
@@ -129,7 +143,9 @@ export function formatTable(rows: readonly ReportedRow[]): string {
     formatMicros(row.p50Us),
     formatMicros(row.p99Us),
     formatRate(row.opsPerSec),
+    row.cpuUsPerOp === undefined ? '—' : formatMicros(row.cpuUsPerOp),
     row.baseline ? `${formatMicros(row.baseline.p50Us)} / ${formatMicros(row.baseline.p99Us)}` : '—',
+    row.baseline?.cpuUsPerOp === undefined ? '—' : formatMicros(row.baseline.cpuUsPerOp),
     row.ratio === undefined ? '—' : times(row.ratio),
     formatTargets(row),
     row.verdict.status === 'miss' ? `MISS: ${row.verdict.misses.join('; ')}` : row.verdict.status,

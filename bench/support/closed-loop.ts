@@ -20,6 +20,8 @@ export interface LoopResult {
   firstError: string | null;
   /** Wall time of the phase, ms. */
   elapsedMs: number;
+  /** CPU time (user + system) this process spent during the phase, µs. */
+  cpuUs: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function closedLoop(
   let ops = 0;
   let failures = 0;
   let firstError: string | null = null;
+  const cpuBefore = process.cpuUsage();
   const begin = performance.now();
   const deadline = begin + bounds.maxMs;
   const slot = async (index: number): Promise<void> => {
@@ -54,8 +57,9 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: bounds.concurrency }, (_, index) => slot(index)));
   const elapsedMs = performance.now() - begin;
+  const cpu = process.cpuUsage(cpuBefore);
   const timed = samples.slice(0, ops).sort();
-  return { samples: timed, ops, failures, firstError, elapsedMs };
+  return { samples: timed, ops, failures, firstError, elapsedMs, cpuUs: cpu.user + cpu.system };
 }
 
 /** Nearest-rank percentile of ascending `sorted` samples (0 when empty). */
@@ -68,7 +72,11 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** p50/p99 (µs, two decimals), throughput (successful operations per second of wall time) and count. */
+/**
+ * p50/p99 (µs, two decimals), throughput (successful operations per second of wall time), count,
+ * and this process's CPU time per operation (µs) — the figure least disturbed by other processes
+ * on a shared machine.
+ */
 export function figuresOf(name: string, result: LoopResult): BenchFigures {
   return {
     name,
@@ -76,5 +84,6 @@ export function figuresOf(name: string, result: LoopResult): BenchFigures {
     p99Us: round(percentile(result.samples, 0.99)),
     opsPerSec: Math.round(result.ops / (result.elapsedMs / 1000)),
     ops: result.ops,
+    cpuUsPerOp: result.ops > 0 ? round(result.cpuUs / result.ops) : 0,
   };
 }
