@@ -496,6 +496,67 @@ describe('agent runner', () => {
       });
     });
 
+    it('reports guild joins and leaves, and a voice disconnect by Discord ends the session', async () => {
+      const other = world.discord.control.createGuild({ name: 'Second Guild', ownerId: world.humanId });
+      world.discord.control.addMember(other.guildId, y.botUserId);
+      await world.peer.until(
+        () =>
+          world.peer
+            .framesOf('agent.update')
+            .some(
+              (f) =>
+                f.agentId === agentIdOf(y) &&
+                f.change.kind === 'guild.join' &&
+                f.change.guild.guildId === other.guildId,
+            ),
+        10_000,
+        'guild.join',
+      );
+      world.discord.control.removeMember(other.guildId, y.botUserId);
+      await world.peer.until(
+        () =>
+          world.peer
+            .framesOf('agent.update')
+            .some(
+              (f) =>
+                f.agentId === agentIdOf(y) &&
+                f.change.kind === 'guild.leave' &&
+                f.change.guildId === other.guildId,
+            ),
+        10_000,
+        'guild.leave',
+      );
+
+      const { guildId, channels } = world.guild;
+      expect(world.discord.control.getVoiceState(guildId, y.botUserId)).toMatchObject({
+        channelId: channels.Lounge,
+      });
+      world.discord.control.moveVoice(guildId, y.botUserId, null);
+      await world.peer.until(
+        () =>
+          world.peer
+            .framesOf('event')
+            .some(
+              (f) =>
+                f.agentId === agentIdOf(y) &&
+                f.event.name === 'voice.disconnected' &&
+                f.event.guildId === guildId,
+            ),
+        10_000,
+        'voice.disconnected',
+      );
+      await eventually(async () =>
+        expect(okResult(await world.peer.request(agentIdOf(y), 'session.report', {}))).toEqual({
+          sessions: [],
+        }),
+      );
+      const moved = world.peer
+        .framesOf('agent.update')
+        .filter((f) => f.agentId === agentIdOf(y) && f.change.kind === 'voice.moved')
+        .map((f) => f.change);
+      expect(moved.at(-1)).toEqual({ kind: 'voice.moved', guildId, voiceChannelId: null });
+    });
+
     it('exposes runner metrics on /metrics with bounded labels', async () => {
       const text = await eventually(async () => {
         const response = await fetch(`http://127.0.0.1:${sut.port}/metrics`);
