@@ -262,4 +262,93 @@ describe('/music (controller + runner + sandboxes)', () => {
       'No music is playing in your voice channel — start something with /music play.',
     );
   });
+  it("/music pause, nowplaying, resume and volume act on the agent of the invoking user's channel", async () => {
+    const music2 = agentInVoice('Music 2')!;
+    const played = await play('ben', 'copper skies');
+    expect(field(embedOf(played), 'Agent')).toBe(`<@${music2}>`);
+    const player = () => stack.lavalink.control.players({ userId: music2 })[0];
+    await until(() => player()?.track?.title === 'Copper Skies', 'Copper Skies on the Music 2 agent');
+
+    const paused = await music('ben', 'pause');
+    expect(paused.original?.content).toBe(`⏸️ <@${music2}> paused. Continue with /music resume.`);
+    await until(() => player()?.paused === true, 'the player to pause');
+
+    const now = embedOf(await music('ben', 'nowplaying'));
+    expect(now.title).toBe('Paused');
+    expect(now.description).toContain('Copper Skies');
+    expect(field(now, 'Agent')).toBe(`<@${music2}>`);
+
+    const resumed = await music('ben', 'resume');
+    expect(resumed.original?.content).toBe(`▶️ <@${music2}> resumed.`);
+    await until(() => player()?.paused === false, 'the player to resume');
+
+    const volume = await music('ben', 'volume', { level: 150 });
+    expect(volume.original?.content).toBe(`🔊 <@${music2}> set the volume to 150%.`);
+    await until(() => player()?.volume === 150, 'the player volume to be 150');
+    expect(stack.lavalink.control.players({ userId: agentInVoice('Overflow')! })[0]?.volume).not.toBe(150);
+  });
+
+  it('A7: /music leave makes the agent leave and frees it', async () => {
+    const music2 = agentInVoice('Music 2')!;
+
+    const left = await music('ben', 'leave');
+
+    expect(left.original?.content).toBe(
+      `👋 <@${music2}> left 🔊 Music 2. It is free for other channels now.`,
+    );
+    expect(stack.get(SessionRegistry).byAgentId(agentByBot.get(music2)!)).toEqual([]);
+    await until(() => agentInVoice('Music 2') === undefined, 'the agent to leave Music 2');
+  });
+
+  it('releases the session when the last human leaves the channel and tells the text channel', async () => {
+    const music1 = agentInVoice('Music 1')!;
+    const sessions = stack.get(SessionRegistry);
+    expect(sessions.byAgentId(agentByBot.get(music1)!)).toHaveLength(1);
+
+    await stack.moveVoice(users.ana, guild, null);
+
+    await until(
+      () => sessions.byAgentId(agentByBot.get(music1)!).length === 0,
+      'the Music 1 session release',
+    );
+    await until(() => agentInVoice('Music 1') === undefined, 'the agent to leave Music 1');
+    await until(
+      () =>
+        stack.discord.control
+          .listMessages(guild.channels.general)
+          .some(
+            (m) =>
+              m.content ===
+              `Everyone left <#${guild.channels['Music 1']}>, so <@${music1}> stopped the music and left.`,
+          ),
+      'the channel-empty notice',
+    );
+  });
+
+  it('releases the sessions of an agent that goes offline, tells the text channel, and answers later commands', async () => {
+    const overflow = agentInVoice('Overflow')!;
+    const agentId = agentByBot.get(overflow)!;
+    const sessions = stack.get(SessionRegistry);
+    expect(sessions.byAgentId(agentId)).toHaveLength(1);
+
+    stack.runner!.child.kill('SIGKILL');
+    await stack.runner!.exited;
+
+    await until(() => sessions.byAgentId(agentId).length === 0, 'the Overflow session release');
+    await until(
+      () =>
+        stack.discord.control
+          .listMessages(guild.channels.general)
+          .some(
+            (m) =>
+              m.content ===
+              `<@${overflow}> went offline, so the music in <#${guild.channels.Overflow}> stopped. Run /music play to start again.`,
+          ),
+      'the agent-offline notice',
+    );
+    const skipped = await music('dee', 'skip');
+    expect(skipped.original?.content).toBe(
+      `<@${overflow}> went offline, so the music in your channel stopped — start again with /music play and another agent will take over.`,
+    );
+  });
 });

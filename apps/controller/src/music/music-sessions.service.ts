@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ProtocolErrorCode, type RpcOp, type RpcParamsInput, type RpcResult } from '@app/protocol';
 import { AgentRegistry, Allocator, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
 import { AgentRpcClient, AgentRpcException } from '../agent-gateway';
@@ -16,8 +16,11 @@ export interface MusicSessionKey {
  * again (A7).
  */
 @Injectable()
-export class MusicSessionsService {
+export class MusicSessionsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MusicSessionsService.name);
+  /** agentId → bot user id of every agent seen, so replies can still name an agent gone offline. */
+  private readonly botUsers = new Map<string, string>();
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly allocator: Allocator,
@@ -25,6 +28,17 @@ export class MusicSessionsService {
     private readonly sessions: SessionRegistry,
     private readonly rpc: AgentRpcClient,
   ) {}
+
+  onModuleInit(): void {
+    for (const agent of this.agents.all()) this.botUsers.set(agent.agentId, agent.botUserId);
+    this.unsubscribe = this.agents.events.on('agent.up', ({ agent }) =>
+      this.botUsers.set(agent.agentId, agent.botUserId),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   /**
    * The session for the key.
@@ -39,9 +53,9 @@ export class MusicSessionsService {
     throw new MusicSessionMissingException(ProtocolErrorCode.NoSession, null);
   }
 
-  /** The agent's bot user id (for mentions), or null when it is not live. */
+  /** The agent's bot user id (for mentions), also after it went offline; null when never seen. */
   botUserIdOf(agentId: string): string | null {
-    return this.agents.get(agentId)?.botUserId ?? null;
+    return this.agents.get(agentId)?.botUserId ?? this.botUsers.get(agentId) ?? null;
   }
 
   /**
