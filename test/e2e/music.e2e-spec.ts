@@ -1,8 +1,9 @@
+import { assertBoundedLabels, sampleValue } from '@app/metrics';
 import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 // eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
 import { AgentGatewayEvents } from '../../apps/controller/src/agent-gateway';
-import { createStack, type Stack, until } from './support/stack';
+import { controllerUrl, createStack, type Stack, until } from './support/stack';
 
 /**
  * The first vertical slice (issue 4) through every real protocol: people in voice channels run
@@ -350,5 +351,32 @@ describe('/music (controller + runner + sandboxes)', () => {
     expect(skipped.original?.content).toBe(
       `<@${overflow}> went offline, so the music in your channel stopped — start again with /music play and another agent will take over.`,
     );
+  });
+  it('counts commands, allocations and busy agents on /metrics-app', async () => {
+    const response = await fetch(`${controllerUrl(stack)}/metrics-app`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+
+    assertBoundedLabels(text);
+    expect(
+      sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'ok' }),
+    ).toBeGreaterThanOrEqual(10);
+    expect(sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'invalid' })).toBe(1);
+    expect(sampleValue(text, 'chopsticks_session_allocations_total', { kind: 'music', outcome: 'ok' })).toBe(
+      4,
+    );
+    expect(
+      sampleValue(text, 'chopsticks_session_allocations_total', { kind: 'music', outcome: 'no-free-agents' }),
+    ).toBe(1);
+    expect(
+      sampleValue(text, 'chopsticks_session_allocations_total', {
+        kind: 'music',
+        outcome: 'no-agents-in-guild',
+      }),
+    ).toBe(1);
+    expect(sampleValue(text, 'chopsticks_agent_busy', { kind: 'music' })).toBe(0);
+    expect(
+      sampleValue(text, 'chopsticks_command_duration_seconds_count', { command: 'music' }),
+    ).toBeGreaterThan(10);
   });
 });
