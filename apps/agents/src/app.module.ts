@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { LoggingModule } from '@app/lifecycle';
+import { LifecycleModule } from '@app/lifecycle';
 import { MetricsModule } from '@app/metrics';
 import { poolsOptionsFromEnv } from '@app/pools';
 import type { AgentsConfig } from './config/agents.config';
@@ -16,14 +15,7 @@ export class AgentsAppModule {
     return {
       module: AgentsAppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          skipProcessEnv: true,
-          load: [() => config],
-        }),
-        LoggingModule.forRoot({ app: 'agents', ...config }),
+        LifecycleModule.forRoot('agents', config),
         HealthModule,
         MetricsModule.forRoot({ app: 'agents', token: config.METRICS_TOKEN }),
         RunnerModule.forRoot({

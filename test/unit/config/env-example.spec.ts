@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentsEnvSchema } from '@apps/agents';
 import { controllerEnvSchema } from '@apps/controller';
 import { dashboardEnvSchema } from '@apps/dashboard';
 import { funhubEnvSchema } from '@apps/funhub';
@@ -15,6 +16,7 @@ describe('.env.example', () => {
 
   it.each([
     ['controller', controllerEnvSchema],
+    ['agent runner', agentsEnvSchema],
     ['dashboard', dashboardEnvSchema],
     ['funhub', funhubEnvSchema],
   ])('documents every variable the %s reads', (_app, schema) => {
