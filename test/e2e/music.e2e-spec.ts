@@ -352,6 +352,34 @@ describe('/music (controller + runner + sandboxes)', () => {
       `<@${overflow}> went offline, so the music in your channel stopped — start again with /music play and another agent will take over.`,
     );
   });
+  it("registers the /music subcommands with Discord's option limits (query ≤ 200, volume 0–200)", () => {
+    const commands = stack.discord.control.listCommands(stack.controllerBot.applicationId) as {
+      name: string;
+      options?: { name: string; options?: Record<string, unknown>[] }[];
+    }[];
+    const musicCommand = commands.find((c) => c.name === 'music');
+
+    expect(musicCommand?.options?.map((o) => o.name).sort()).toEqual(
+      ['leave', 'nowplaying', 'pause', 'play', 'queue', 'resume', 'skip', 'stop', 'volume'].sort(),
+    );
+    const option = (sub: string) => musicCommand?.options?.find((o) => o.name === sub)?.options?.[0];
+    expect(option('play')).toMatchObject({ name: 'query', required: true, min_length: 1, max_length: 200 });
+    expect(option('volume')).toMatchObject({ name: 'level', required: true, min_value: 0, max_value: 200 });
+  });
+
+  it('refuses a query over 200 characters before any allocation', async () => {
+    const sessionsBefore = stack.get(SessionRegistry).size;
+
+    const result = await play('eve', 'x'.repeat(201));
+
+    expect(result).toMatchObject({
+      acknowledged: 'reply',
+      ephemeral: true,
+      original: { content: 'The search must be 1–200 characters — shorten it or paste a link.' },
+    });
+    expect(stack.get(SessionRegistry).size).toBe(sessionsBefore);
+  });
+
   it('counts commands, allocations and busy agents on /metrics-app', async () => {
     const response = await fetch(`${controllerUrl(stack)}/metrics-app`);
     expect(response.status).toBe(200);
@@ -361,7 +389,7 @@ describe('/music (controller + runner + sandboxes)', () => {
     expect(
       sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'ok' }),
     ).toBeGreaterThanOrEqual(10);
-    expect(sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'invalid' })).toBe(1);
+    expect(sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'invalid' })).toBe(2);
     expect(sampleValue(text, 'chopsticks_session_allocations_total', { kind: 'music', outcome: 'ok' })).toBe(
       4,
     );
