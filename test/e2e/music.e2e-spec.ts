@@ -3,6 +3,8 @@ import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 // eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
 import { AgentGatewayEvents } from '../../apps/controller/src/agent-gateway';
+// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
+import { DiscordReadiness } from '../../apps/controller/src/discord';
 import { controllerUrl, createStack, type Stack, until } from './support/stack';
 
 /**
@@ -352,6 +354,13 @@ describe('/music (controller + runner + sandboxes)', () => {
       `<@${overflow}> went offline, so the music in your channel stopped — start again with /music play and another agent will take over.`,
     );
   });
+  it("reports the controller's Discord gateway as ready (for /readyz)", () => {
+    const readiness = stack.get(DiscordReadiness).state();
+
+    expect(readiness).toMatchObject({ ready: true, guilds: 2 });
+    expect(readiness.readySince).toEqual(expect.any(Number));
+  });
+
   it("registers the /music subcommands with Discord's option limits (query ≤ 200, volume 0–200)", () => {
     const commands = stack.discord.control.listCommands(stack.controllerBot.applicationId) as {
       name: string;
