@@ -303,6 +303,23 @@ describe('/music (controller + runner + sandboxes)', () => {
     await until(() => agentInVoice('Music 2') === undefined, 'the agent to leave Music 2');
   });
 
+  it('releases a stale session when its agent was disconnected from voice behind our back', async () => {
+    const played = await play('ben', 'copper skies');
+    const agentBot = field(embedOf(played), 'Agent')!.replace(/[<@>]/g, '');
+    const agentId = agentByBot.get(agentBot)!;
+    const sessions = stack.get(SessionRegistry);
+    expect(sessions.byAgentId(agentId)).toHaveLength(1);
+
+    stack.discord.control.moveVoice(guild.guildId, agentBot, null);
+    await until(() => agentInVoice('Music 2') === undefined, 'the agent to be out of Music 2');
+    const result = await music('ben', 'queue');
+
+    expect(result.original?.content).toBe(
+      `<@${agentBot}> is not in a voice channel here any more — start again with /music play.`,
+    );
+    expect(sessions.byAgentId(agentId)).toEqual([]);
+  });
+
   it('releases the session when the last human leaves the channel and tells the text channel', async () => {
     const music1 = agentInVoice('Music 1')!;
     const sessions = stack.get(SessionRegistry);
@@ -400,7 +417,7 @@ describe('/music (controller + runner + sandboxes)', () => {
     ).toBeGreaterThanOrEqual(10);
     expect(sampleValue(text, 'chopsticks_commands_total', { command: 'music', status: 'invalid' })).toBe(2);
     expect(sampleValue(text, 'chopsticks_session_allocations_total', { kind: 'music', outcome: 'ok' })).toBe(
-      4,
+      5,
     );
     expect(
       sampleValue(text, 'chopsticks_session_allocations_total', { kind: 'music', outcome: 'no-free-agents' }),

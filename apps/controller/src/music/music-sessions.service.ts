@@ -59,13 +59,26 @@ export class MusicSessionsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Calls `op` on the session's agent and marks the session active.
+   * Calls `op` on the session's agent and marks the session active. When the agent answers
+   * `not-in-voice` the session is stale and is released before the error is rethrown.
    * @throws AgentRpcException from the agent (see `AgentRpcClient.call`)
    */
   async call<Op extends RpcOp>(session: Session, op: Op, params: RpcParamsInput<Op>): Promise<RpcResult<Op>> {
-    const result = await this.rpc.call(session.agentId, op, params);
-    this.sessions.touch(session.sessionId);
-    return result;
+    try {
+      const result = await this.rpc.call(session.agentId, op, params);
+      this.sessions.touch(session.sessionId);
+      return result;
+    } catch (error) {
+      // The agent is no longer in voice there (kicked, moved, player gone): the session is stale.
+      if (error instanceof AgentRpcException && error.code === ProtocolErrorCode.NotInVoice) {
+        if (this.allocator.release(session.sessionId, ReleaseReason.Ended)) {
+          this.logger.log(
+            `released stale music session ${session.sessionId} of ${session.agentId} (not in voice)`,
+          );
+        }
+      }
+      throw error;
+    }
   }
 
   /**
