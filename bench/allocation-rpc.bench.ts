@@ -33,8 +33,7 @@ import {
 } from '@app/protocol';
 import { AgentRegistry, Allocator, ReleaseReason } from '@app/sessions';
 import { type WebSocket, WebSocketServer } from 'ws';
-// eslint-disable-next-line no-restricted-imports -- the gateway is an app-local feature module that `@apps/controller` does not re-export (same import as test/integration/agent-gateway.int-spec.ts)
-import * as gatewayFeature from '../apps/controller/src/agent-gateway';
+import * as gatewayFeature from '@apps/controller';
 import type { BenchFigures, BenchRow, BenchRunOptions } from './bench-report';
 import { type LoopBounds, type LoopResult, closedLoop, figuresOf } from './support/closed-loop';
 import {

@@ -1,10 +1,7 @@
 import { assertBoundedLabels, sampleValue } from '@app/metrics';
 import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
-// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
-import { AgentGatewayEvents } from '../../apps/controller/src/agent-gateway';
-// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
-import { DiscordReadiness } from '../../apps/controller/src/discord';
+import { AgentGatewayEvents, DiscordReadiness } from '@apps/controller';
 import { controllerUrl, createStack, type Stack, until } from './support/stack';
 
 /**

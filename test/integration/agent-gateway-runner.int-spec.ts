@@ -4,8 +4,7 @@ import { MetricsModule } from '@app/metrics';
 import { PoolsModule } from '@app/pools';
 import { type ApplicationCreated, DiscordSandbox, type GuildCreated, LavalinkSandbox } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
-// eslint-disable-next-line no-restricted-imports -- the gateway is an app-local feature module; apps have no @app alias
-import * as gatewayFeature from '../../apps/controller/src/agent-gateway';
+import * as gatewayFeature from '@apps/controller';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from '../e2e/support/app-process';
 import { operator, snowflake } from '../utils/factories';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';

@@ -10,8 +10,7 @@ import {
 } from '@app/pools';
 import { type ErrorFrame, ProtocolErrorCode, type RpcRequestFrame, type WelcomeFrame } from '@app/protocol';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
-// eslint-disable-next-line no-restricted-imports -- the gateway is an app-local feature module; apps have no @app alias
-import * as gatewayFeature from '../../apps/controller/src/agent-gateway';
+import * as gatewayFeature from '@apps/controller';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../utils/database';

@@ -2,3 +2,14 @@
 export { ControllerAppModule } from './app.module';
 export { controllerEnvSchema, loadControllerConfig } from './config/controller.config';
 export type { ControllerConfig } from './config/controller.config';
+export {
+  AGENT_LEASE_CHECKER,
+  AgentGateway,
+  AgentGatewayEvents,
+  AgentGatewayModule,
+  AgentRpcClient,
+  AgentRpcException,
+  RUNNER_AUTHENTICATOR,
+} from './agent-gateway';
+export type { AgentGatewayOptions, AgentLeaseChecker, RunnerAuthenticator } from './agent-gateway';
+export { DiscordReadiness } from './discord';

@@ -10,8 +10,7 @@ import {
 } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
 import { type ControllerConfig, ControllerAppModule, loadControllerConfig } from '@apps/controller';
-// eslint-disable-next-line no-restricted-imports -- app-local feature modules have no @app alias
-import { AgentGateway } from '../../../apps/controller/src/agent-gateway';
+import { AgentGateway } from '@apps/controller';
 import { operator, snowflake } from '../../utils/factories';
 import { createPoolsTestContext, type PoolsTestContext } from '../../utils/pools-context';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './app-process';
