@@ -34,7 +34,7 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway }),
-        HealthModule,
+        HealthModule.forRoot({ agentGateway }),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { ComponentHealthIndicators } from './component.health';
 import { PostgresHealthIndicator } from './postgres.health';
 
 /** Liveness and readiness of the controller (SPEC §7). */
@@ -8,6 +9,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly postgres: PostgresHealthIndicator,
+    private readonly components: ComponentHealthIndicators,
   ) {}
 
   /** Liveness: 200 as soon as the process serves HTTP. */
@@ -20,6 +22,10 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   readiness() {
-    return this.health.check([() => this.postgres.check()]);
+    return this.health.check([
+      () => this.postgres.check(),
+      () => this.components.discordGateway(),
+      () => this.components.agentGatewayListening(),
+    ]);
   }
 }
