@@ -1,4 +1,4 @@
-import { env, parseEnv } from '@app/config';
+import { env, loadEnvFile, parseEnv } from '@app/config';
 import { DEFAULT_EMBEDDED_DB_DIR } from '@app/pools';
 import { z } from 'zod';
 
@@ -21,6 +21,7 @@ export const checkMigrationsEnvSchema = z.object({
 
 /** @throws EnvValidationError naming the bad variable. */
 export function loadMigrateConfig(source: Record<string, string | undefined> = process.env) {
+  if (source === process.env) loadEnvFile();
   return parseEnv(migrateEnvSchema, source);
 }
 

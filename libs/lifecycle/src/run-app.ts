@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { EnvValidationError } from '@app/config';
+import { EnvValidationError, loadEnvFile } from '@app/config';
 import { installProcessGuards } from './process-guards';
 
 /** Longest a graceful shutdown may take before the process is forced down (SPEC §9: 10 s). */
@@ -9,7 +9,8 @@ export const SHUTDOWN_DEADLINE_MS = 10_000;
 export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Runs an app's composition root from `main.ts`: installs process guards, builds and starts the
+ * Runs an app's composition root from `main.ts`: installs process guards, loads `./.env` (see
+ * `loadEnvFile`; the real environment wins), builds and starts the
  * app, and turns SIGTERM/SIGINT into a graceful shutdown that exits 0 (Nest closes modules via
  * `enableShutdownHooks(…, { useProcessExit: true })`; without `useProcessExit` Nest re-raises
  * the signal and the exit code would be 143). A watchdog forces exit 1 if shutdown takes longer
@@ -22,6 +23,7 @@ export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  */
 export async function runApp(name: string, start: () => Promise<INestApplicationContext>): Promise<void> {
   installProcessGuards();
+  loadEnvFile();
   let app: INestApplicationContext;
   try {
     app = await start();

@@ -1,4 +1,4 @@
-import { env, parseEnv } from '@app/config';
+import { env, loadEnvFile, parseEnv } from '@app/config';
 import { poolsEnvShape } from '@app/pools';
 import { z } from 'zod';
 
@@ -19,5 +19,6 @@ export type CliConfig = z.output<typeof cliEnvSchema>;
  * @throws EnvValidationError naming each missing or malformed variable (never its value).
  */
 export function loadCliConfig(source: Record<string, string | undefined> = process.env): CliConfig {
+  if (source === process.env) loadEnvFile();
   return parseEnv(cliEnvSchema, source);
 }
