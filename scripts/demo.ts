@@ -1,47 +1,70 @@
 import 'reflect-metadata';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { installProcessGuards, listeningPort, startHttpApp } from '@app/lifecycle';
+import { parseExposition } from '@app/metrics';
 import { AgentRegistrationsService, PoolsService, PoolVisibility, RunnersService } from '@app/pools';
 import { DiscordSandbox, LavalinkSandbox, TtsSandbox } from '@app/sandbox';
-import { ControllerAppModule, loadControllerConfig } from '@apps/controller';
+import { AgentRegistry } from '@app/sessions';
+import { AgentsAppModule, loadAgentsConfig } from '@apps/agents';
+import { AgentGateway, ControllerAppModule, loadControllerConfig } from '@apps/controller';
 import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
 import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { loadDemoConfig } from './demo/demo.config';
+import { histogramQuantile } from './demo/histogram';
+import { type DemoGuild, runMusicScenario } from './demo/music-scenario';
+import { choosePort, DEMO_DEFAULT_PORTS } from './demo/ports';
+import {
+  type DemoSummary,
+  emptySummary,
+  NOT_BUILT_YET,
+  NOT_BUILT_YET_PREFIX,
+  RUNBOOK_METRICS,
+  until,
+  within,
+} from './demo/summary';
 
 /**
  * `npm run demo`: the main job on an embedded default (SPEC §11). Boots the sandbox (Discord,
- * Lavalink, TTS), an embedded Postgres when DATABASE_URL is unset, and the apps as real servers
- * on real ports, then plays the scenario through the real protocols.
+ * Lavalink, TTS), an embedded Postgres when DATABASE_URL is unset, the controller, one agent
+ * runner, the dashboard and FunHub in this process as real servers on real ports, then plays the
+ * first vertical slice through the real protocols: pool, encrypted agent tokens, agents invited
+ * into two guilds, people in voice channels running `/music play` concurrently, tracks starting
+ * and ending in the Lavalink emulator, `/music stop`, and a scrape of `/metrics-app`.
  *
  * Flags: `--once` runs the scenario and exits; `--json` prints one JSON summary on stdout
- * (logs go to stderr). Exit code 0 only when every step succeeded.
+ * (progress and logs go to stderr). Exit code 0 only when every step succeeded — steps later
+ * issues build are listed in `errors` as `not built yet: …`. Env: `DATABASE_URL`,
+ * `DEMO_DATA_DIR`, `DEMO_PORTS=default|auto`, `TOKEN_ENCRYPTION_KEYS` (see demo.config.ts).
  */
 
 const AGENT_IDENTITIES = 6;
-
-/** Steps of the SPEC §11 scenario that later issues build; reported instead of faked. */
-const NOT_BUILT_YET = [
-  'agent runner logging agent identities into Discord (issue 4)',
-  'deploying agents into two guilds (issue 5)',
-  '/music play from users in voice channels, tracks starting and ending (issue 4)',
-  'agent failover and idle release (issue 5)',
-  'rate-limited slash commands (issue 6)',
-  'metrics scrape of /metrics-app (issue 7)',
-];
-
-interface Summary {
-  agents: { registered: number; connected: number; ready: number };
-  guilds: number;
-  commands: { sent: number; ok: number; failed: number; rateLimited: number };
-  sessions: { allocated: number; released: number; failovers: number };
-  tracks: { started: number; ended: number };
-  allocationSeconds: { p50: number; p99: number };
-  metrics: { scraped: number; missing: string[] };
-  errors: string[];
-}
+/** Wall ms per track ms: a 3-minute track plays for about one second. */
+const TIME_SCALE = 1 / 180;
+/** Agents invited per guild (the deploy planner, `/agents deploy`, is issue 5). */
+const GUILD_PLAN = [
+  {
+    name: 'Lofi Lounge',
+    agents: 4,
+    people: [
+      ['ana', 'Music 1', 'rainy day arcade'],
+      ['ben', 'Music 2', 'cold brew sunrise'],
+      ['cy', 'Music 3', 'paper moon parade'],
+      ['dee', 'Music 4', 'tea at the observatory'],
+      ['eve', 'Chill', 'static bloom'],
+    ],
+  },
+  {
+    name: 'Game Night',
+    agents: 2,
+    people: [
+      ['finn', 'Raid', 'pixel heart'],
+      ['gus', 'Lobby', 'lighthouse radio'],
+      ['hal', 'AFK', 'neon harbor'],
+    ],
+  },
+] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { once: { type: 'boolean' }, json: { type: 'boolean' } } });
@@ -50,26 +73,19 @@ async function main(): Promise<void> {
   installProcessGuards();
 
   const demo = loadDemoConfig();
-  const summary: Summary = {
-    agents: { registered: 0, connected: 0, ready: 0 },
-    guilds: 0,
-    commands: { sent: 0, ok: 0, failed: 0, rateLimited: 0 },
-    sessions: { allocated: 0, released: 0, failovers: 0 },
-    tracks: { started: 0, ended: 0 },
-    allocationSeconds: { p50: 0, p99: 0 },
-    metrics: { scraped: 0, missing: [] },
-    errors: [],
-  };
+  const port = (preferred: number) => choosePort(preferred, demo.DEMO_PORTS);
+  const summary: DemoSummary = emptySummary();
   const closers: (() => Promise<unknown>)[] = [];
   const shutdown = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   };
+  const startedAt = Date.now();
 
   try {
     say('▶ starting the sandbox (Discord, Lavalink, TTS emulators)');
-    const discord = await DiscordSandbox.start();
+    const discord = await DiscordSandbox.start({ heartbeatIntervalMs: 5000 });
     closers.push(() => discord.stop());
-    const lavalink = await LavalinkSandbox.start({ timeScale: 0.01 });
+    const lavalink = await LavalinkSandbox.start({ timeScale: TIME_SCALE });
     closers.push(() => lavalink.stop());
     const tts = await TtsSandbox.start();
     closers.push(() => tts.stop());
@@ -90,45 +106,184 @@ async function main(): Promise<void> {
       DATABASE_URL: demo.DATABASE_URL,
       EMBEDDED_DB_DIR: `${demo.DEMO_DATA_DIR}/pglite`,
     };
-    const controllerConfig = loadControllerConfig({ ...shared, HEALTH_PORT: String(await portOr(8080)) });
+
+    // The world people live in: the controller bot, two guilds with voice channels, people.
+    const controllerBot = discord.control.createApplication({ name: 'Chopsticks', username: 'chopsticks' });
+    const { userId: ownerId } = discord.control.createUser({ username: 'pool-owner' });
+    const agentApps = Array.from({ length: AGENT_IDENTITIES }, (_, i) =>
+      discord.control.createApplication({ name: `Chopsticks Agent ${i + 1}`, username: `agent${i + 1}` }),
+    );
+    const tags = new Map(agentApps.map((app, i) => [app.botUserId, `Agent #${i + 1}`]));
+    let nextAgent = 0;
+    const guilds: DemoGuild[] = GUILD_PLAN.map((plan) => {
+      const guild = discord.control.createGuild({
+        name: plan.name,
+        ownerId,
+        textChannels: ['general'],
+        voiceChannels: plan.people.map(([, channel]) => channel),
+        members: [controllerBot.botUserId],
+      });
+      const listeners = plan.people.map(([username, channel, query]) => {
+        const { userId } = discord.control.createUser({ username });
+        discord.control.addMember(guild.guildId, userId, []);
+        return { userId, username, channel, query };
+      });
+      const agents = agentApps.slice(nextAgent, (nextAgent += plan.agents));
+      return { name: plan.name, guild, agents, listeners };
+    });
+    summary.guilds = guilds.length;
+    say(
+      `▶ created the controller bot and ${guilds.length} guilds with voice channels in the Discord sandbox`,
+    );
+
+    const controllerConfig = loadControllerConfig({
+      ...shared,
+      HEALTH_PORT: String(await port(DEMO_DEFAULT_PORTS.controller)),
+      AGENT_CONTROL_PORT: String(await port(DEMO_DEFAULT_PORTS.agentGateway)),
+      AGENT_CONTROL_HOST: '127.0.0.1',
+      AGENT_HEARTBEAT_INTERVAL_MS: '2000',
+      DISCORD_TOKEN: controllerBot.token,
+      DISCORD_CLIENT_ID: controllerBot.clientId,
+      DISCORD_API_URL: discord.urls.api,
+    });
     const controller = await startHttpApp(ControllerAppModule.forRoot(controllerConfig), {
       port: controllerConfig.HEALTH_PORT,
       host: controllerConfig.HTTP_HOST,
     });
     closers.push(() => controller.close());
-    const dashboardConfig = loadDashboardConfig({ ...shared, DASHBOARD_PORT: String(await portOr(8788)) });
-    const dashboard = await startHttpApp(DashboardAppModule.forRoot(dashboardConfig), {
-      port: dashboardConfig.DASHBOARD_PORT,
-      host: dashboardConfig.HTTP_HOST,
+    await until('the controller logging into Discord and registering /music', 20_000, () =>
+      (discord.control.listCommands(controllerBot.applicationId) as { name: string }[]).some(
+        (command) => command.name === 'music',
+      ),
+    );
+    say('▶ controller up: logged into the Discord sandbox, /music registered');
+    const dashboardConfig = loadDashboardConfig({
+      ...shared,
+      DASHBOARD_PORT: String(await port(DEMO_DEFAULT_PORTS.dashboard)),
     });
-    closers.push(() => dashboard.close());
-    const funhubConfig = loadFunhubConfig({ ...shared, FUNHUB_PORT: String(await portOr(8790)) });
-    const funhub = await startHttpApp(FunhubAppModule.forRoot(funhubConfig), {
-      port: funhubConfig.FUNHUB_PORT,
-      host: funhubConfig.HTTP_HOST,
+    const dashboard = await startApp(
+      DashboardAppModule.forRoot(dashboardConfig),
+      dashboardConfig.DASHBOARD_PORT,
+      closers,
+    );
+    const funhubConfig = loadFunhubConfig({
+      ...shared,
+      FUNHUB_PORT: String(await port(DEMO_DEFAULT_PORTS.funhub)),
     });
-    closers.push(() => funhub.close());
+    const funhub = await startApp(FunhubAppModule.forRoot(funhubConfig), funhubConfig.FUNHUB_PORT, closers);
 
-    await runScenario(controller, discord, summary, say);
-    summary.errors.push(...NOT_BUILT_YET.map((step) => `not built yet: ${step}`));
-
-    const urls = {
-      controller: `http://127.0.0.1:${listeningPort(controller)}/healthz`,
-      readiness: `http://127.0.0.1:${listeningPort(controller)}/readyz`,
-      dashboard: `http://127.0.0.1:${listeningPort(dashboard)}/health`,
-      funhub: `http://127.0.0.1:${listeningPort(funhub)}/health`,
-      discordSandbox: discord.urls.control,
-      lavalinkSandbox: lavalink.url,
-    };
-    if (json) {
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-    } else {
-      say('\nSummary');
-      say(`  agents registered: ${summary.agents.registered}`);
-      for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(16)} ${url}`);
-      say('\nNot built yet (see the issue tracker):');
-      for (const step of NOT_BUILT_YET) say(`  - ${step}`);
+    // A pool with six agent identities (tokens encrypted at rest) and a runner credential.
+    const actor = { id: 'demo', operator: true };
+    const pool = await controller
+      .get(PoolsService)
+      .create({ ownerId, name: 'Demo pool', visibility: PoolVisibility.Public }, actor);
+    const registrations = controller.get(AgentRegistrationsService);
+    for (const [i, app] of agentApps.entries()) {
+      await registrations.register(
+        {
+          poolId: pool.id,
+          clientId: app.clientId,
+          tag: `Chopsticks Agent #${i + 1}`,
+          token: app.token,
+          contributedBy: ownerId,
+        },
+        actor,
+      );
+      summary.agents.registered += 1;
     }
+    say(
+      `▶ pool ${pool.id}: registered ${summary.agents.registered} agent tokens (AES-256-GCM encrypted in Postgres)`,
+    );
+    const runner = await controller.get(RunnersService).create({ capacity: AGENT_IDENTITIES }, actor);
+    say(`▶ issued a runner credential for ${runner.runnerId}`);
+
+    for (const entry of guilds) {
+      for (const app of entry.agents) discord.control.inviteBot(entry.guild.guildId, app.applicationId, 0n);
+    }
+    say(
+      `▶ deployed agents by the bot-invite flow: ${guilds.map((g) => `${g.agents.length} → ${g.name}`).join(', ')} (the deploy planner is issue 5)`,
+    );
+
+    const runnerConfig = loadAgentsConfig({
+      ...shared,
+      AGENT_CONTROL_URL: `ws://127.0.0.1:${controller.get(AgentGateway).port}`,
+      RUNNER_ID: runner.runnerId,
+      RUNNER_SECRET: runner.secret,
+      RUNNER_CAPACITY: String(AGENT_IDENTITIES),
+      LEASE_TTL_SECONDS: '15',
+      DISCORD_API_URL: discord.urls.api,
+      LAVALINK_NODES: `demo=${lavalink.url}#${encodeURIComponent(lavalink.password)}`,
+      CONTROL_RECONNECT_BASE_MS: '100',
+      HEALTH_PORT: String(await port(DEMO_DEFAULT_PORTS.runner)),
+    });
+    const runnerApp = await startApp(
+      AgentsAppModule.forRoot(runnerConfig),
+      runnerConfig.HEALTH_PORT,
+      closers,
+    );
+    say('▶ runner started in process: leasing the 6 identities and logging them into Discord');
+    const registry = controller.get(AgentRegistry);
+    const readyIn = (entry: DemoGuild) =>
+      [...registry.agentIdsInGuild(entry.guild.guildId)].filter((id) => registry.get(id)?.ready).length;
+    await until(
+      'agents connecting to the controller and logging into Discord',
+      30_000,
+      () =>
+        registry.readyCount >= AGENT_IDENTITIES &&
+        guilds.every((entry) => readyIn(entry) >= entry.agents.length),
+      () => `${registry.size} connected, ${registry.readyCount} ready`,
+    );
+    summary.agents.connected = registry.size;
+    summary.agents.ready = registry.readyCount;
+    say(`▶ runner up: ${summary.agents.connected} agents connected, ${summary.agents.ready} ready`);
+
+    const { agentReplies } = await runMusicScenario({
+      controller,
+      discord,
+      controllerBot,
+      guilds,
+      summary,
+      say,
+      tagOf: (botUserId) => tags.get(botUserId) ?? `<@${botUserId}>`,
+    });
+
+    const trackEvents = (type: 'TrackStartEvent' | 'TrackEndEvent') =>
+      lavalink.control.events.filter((event) => event.message.op === 'event' && event.message.type === type)
+        .length;
+    await until(
+      'tracks ending in the Lavalink emulator',
+      20_000,
+      () =>
+        trackEvents('TrackStartEvent') > 0 && trackEvents('TrackEndEvent') >= trackEvents('TrackStartEvent'),
+      () => `${trackEvents('TrackStartEvent')} started, ${trackEvents('TrackEndEvent')} ended`,
+    );
+    summary.tracks = { started: trackEvents('TrackStartEvent'), ended: trackEvents('TrackEndEvent') };
+    say(`▶ Lavalink emulator: ${summary.tracks.started} tracks started, ${summary.tracks.ended} ended`);
+
+    await scrapeMetrics(`http://127.0.0.1:${listeningPort(controller)}/metrics-app`, summary);
+    if (summary.sessions.allocated !== agentReplies)
+      summary.errors.push(
+        `metrics: chopsticks_session_allocations_total{outcome="ok"} is ${summary.sessions.allocated}, but ${agentReplies} replies named an agent`,
+      );
+    say(
+      `▶ /metrics-app: ${summary.metrics.scraped} metric families, runbook names ${summary.metrics.missing.length === 0 ? 'all present' : `missing ${summary.metrics.missing.join(', ')}`}; allocation p50 ${summary.allocationSeconds.p50.toFixed(4)} s, p99 ${summary.allocationSeconds.p99.toFixed(4)} s (histogram_quantile over chopsticks_session_allocation_duration_seconds)`,
+    );
+
+    summary.errors.push(...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
+    const base = `http://127.0.0.1:${listeningPort(controller)}`;
+    const urls = {
+      'controller health': `${base}/healthz`,
+      'controller ready': `${base}/readyz`,
+      'controller metrics': `${base}/metrics-app`,
+      'API docs (Swagger)': `${base}/docs`,
+      dashboard: `http://127.0.0.1:${listeningPort(dashboard)}/health`,
+      FunHub: `http://127.0.0.1:${listeningPort(funhub)}/health`,
+      'runner health': `http://127.0.0.1:${listeningPort(runnerApp)}/healthz`,
+      'Discord sandbox': discord.urls.control,
+      'Lavalink sandbox': lavalink.url,
+    };
+    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else printSummary(summary, urls, say, Date.now() - startedAt);
     if (values.once) {
       await shutdown();
       process.exit(summary.errors.length === 0 ? 0 : 1);
@@ -146,64 +301,84 @@ async function main(): Promise<void> {
   }
 }
 
-/** Creates the people, guilds, pool, agent identities and runner credential of the scenario. */
-async function runScenario(
-  controller: INestApplicationContext,
-  discord: DiscordSandbox,
-  summary: Summary,
-  say: (line: string) => void,
-): Promise<void> {
-  const owner = discord.control.createUser({ username: 'pool-owner' });
-  for (const name of ['Lofi Lounge', 'Game Night']) {
-    discord.control.createGuild({
-      name,
-      ownerId: owner.userId,
-      voiceChannels: ['Music 1', 'Music 2', 'Chill'],
-    });
-    summary.guilds += 1;
-  }
-  say(`▶ created ${summary.guilds} guilds in the Discord sandbox`);
-
-  const pools = controller.get(PoolsService);
-  const agents = controller.get(AgentRegistrationsService);
-  const runners = controller.get(RunnersService);
-  const actor = { id: 'demo', operator: true };
-  const poolId = `pool_${owner.userId}`;
-  await pools.create({ ownerId: owner.userId, name: 'Demo pool', visibility: PoolVisibility.Public }, actor);
-  say(`▶ created pool ${poolId}`);
-
-  for (let index = 1; index <= AGENT_IDENTITIES; index += 1) {
-    const app = discord.control.createApplication({ name: `Chopsticks Agent ${index}` });
-    await agents.register(
-      {
-        poolId,
-        clientId: app.clientId,
-        tag: `Chopsticks Agent #${index}`,
-        token: app.token,
-        contributedBy: owner.userId,
-      },
-      actor,
-    );
-    summary.agents.registered += 1;
-  }
-  say(`▶ registered ${summary.agents.registered} agent tokens (AES-256-GCM encrypted in Postgres)`);
-  const runner = await runners.create({ capacity: AGENT_IDENTITIES }, actor);
-  say(`▶ issued runner credential for ${runner.runnerId}`);
+/** Boots a Nest app module on 127.0.0.1:`port`; registers its close. */
+async function startApp(
+  module: Parameters<typeof startHttpApp>[0],
+  port: number,
+  closers: (() => Promise<unknown>)[],
+): Promise<NestFastifyApplication> {
+  const app = await startHttpApp(module, { port, host: '127.0.0.1' });
+  closers.push(() => app.close());
+  return app;
 }
 
-/** The preferred port when it is free on 127.0.0.1, otherwise any free port. */
-async function portOr(preferred: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | null>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(null));
-      server.listen(port, '127.0.0.1', () => {
-        const address = server.address();
-        const bound = typeof address === 'object' && address !== null ? address.port : null;
-        server.close(() => resolve(bound));
-      });
-    });
-  return (await tryListen(preferred)) ?? (await tryListen(0)) ?? 0;
+/**
+ * Fills `summary.metrics`, `sessions`, `commands.rateLimited` and `allocationSeconds` from one
+ * scrape of the controller's `/metrics-app` (names and labels: libs/metrics/README.md).
+ * @throws Error naming the step when the scrape fails or takes over 5 s
+ */
+async function scrapeMetrics(url: string, summary: DemoSummary): Promise<void> {
+  const response = await within('scraping /metrics-app', 5_000, fetch(url));
+  if (!response.ok) throw new Error(`scraping /metrics-app: HTTP ${response.status}`);
+  const families = parseExposition(await response.text());
+  summary.metrics.scraped = families.size;
+  summary.metrics.missing = RUNBOOK_METRICS.filter((name) => !families.has(name));
+  const samples = (family: string) => families.get(family)?.samples ?? [];
+  const sum = (family: string, where: (labels: Record<string, string>) => boolean) =>
+    samples(family)
+      .filter((sample) => sample.name === family && where(sample.labels))
+      .reduce((total, sample) => total + sample.value, 0);
+  summary.commands.rateLimited = sum(
+    'chopsticks_commands_total',
+    (labels) => labels.status === 'rate-limited',
+  );
+  summary.sessions = {
+    allocated: sum('chopsticks_session_allocations_total', (labels) => labels.outcome === 'ok'),
+    released: sum('chopsticks_session_releases_total', () => true),
+    failovers: sum('chopsticks_session_failovers_total', (labels) => labels.outcome === 'ok'),
+  };
+  const buckets = samples('chopsticks_session_allocation_duration_seconds').filter((sample) =>
+    sample.name.endsWith('_bucket'),
+  );
+  summary.allocationSeconds = {
+    p50: histogramQuantile(0.5, buckets) ?? 0,
+    p99: histogramQuantile(0.99, buckets) ?? 0,
+  };
+}
+
+function printSummary(
+  summary: DemoSummary,
+  urls: Record<string, string>,
+  say: (line: string) => void,
+  elapsedMs: number,
+): void {
+  const { agents, commands, sessions, tracks } = summary;
+  say(`\nSummary (${(elapsedMs / 1000).toFixed(1)} s)`);
+  say(`  agents      ${agents.registered} registered, ${agents.connected} connected, ${agents.ready} ready`);
+  say(`  guilds      ${summary.guilds}`);
+  say(
+    `  commands    ${commands.sent} sent, ${commands.ok} ok (incl. "no free agents" refusals), ${commands.failed} failed, ${commands.rateLimited} rate-limited`,
+  );
+  say(
+    `  sessions    ${sessions.allocated} allocated, ${sessions.released} released, ${sessions.failovers} failovers`,
+  );
+  say(`  tracks      ${tracks.started} started, ${tracks.ended} ended`);
+  say(
+    `  allocation  p50 ${summary.allocationSeconds.p50.toFixed(4)} s, p99 ${summary.allocationSeconds.p99.toFixed(4)} s`,
+  );
+  say(
+    `  metrics     ${summary.metrics.scraped} families, missing: ${summary.metrics.missing.join(', ') || 'none'}`,
+  );
+  say('');
+  for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(20)} ${url}`);
+  const notBuilt = summary.errors.filter((error) => error.startsWith(NOT_BUILT_YET_PREFIX));
+  const failed = summary.errors.filter((error) => !error.startsWith(NOT_BUILT_YET_PREFIX));
+  if (failed.length > 0) {
+    say('\nFailed steps:');
+    for (const error of failed) say(`  ✖ ${error}`);
+  }
+  say('\nNot built yet (reported as errors, so --once exits 1 until they exist):');
+  for (const error of notBuilt) say(`  - ${error.slice(NOT_BUILT_YET_PREFIX.length)}`);
 }
 
 void main();

@@ -10,6 +10,11 @@ export const demoEnvSchema = z.object({
   REDIS_URL: env.optionalUrl(['redis:', 'rediss:']),
   TOKEN_ENCRYPTION_KEYS: env.optionalString(),
   DEMO_DATA_DIR: env.string().default('./.data/demo'),
+  /**
+   * `default`: the documented ports (controller 8080, agent gateway 8787, runner 8081, dashboard
+   * 8788, FunHub 8790) when free, else any free port; `auto`: any free port (tests).
+   */
+  DEMO_PORTS: env.oneOf(['default', 'auto'] as const, 'default'),
 });
 
 /** Validated demo configuration. */
