@@ -113,6 +113,19 @@ describe(LavalinkSandbox.name, () => {
       });
     });
 
+    it('B6: a voice update without channelId reaches lavalink-client as a 400 and connects nothing', async () => {
+      // lavalink-client's REST helper resolves (does not throw) on 4xx and returns Lavalink's error body.
+      const answer: unknown = await client.node.updatePlayer({
+        guildId: GUILD,
+        playerOptions: {
+          voice: { token: 'sandbox-voice-token', endpoint: 'voice.sandbox.invalid:443', sessionId: 'abc' },
+        },
+      });
+      expect(answer).toMatchObject({ status: 400, error: 'Bad Request' });
+      expect(JSON.stringify(answer)).toContain('channelId');
+      expect(sut.control.players().filter((player) => player.connected)).toEqual([]);
+    });
+
     it('plays a track through trackStart and queueEnd, and a queue through trackEnd', async () => {
       const player = await client.joinVoice(GUILD, VOICE_CHANNEL);
       const [first, second] = (
