@@ -432,9 +432,14 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     for (const raw of held) this.onOpenFrame(connection, raw, now);
   }
 
-  /** Guards (rate, size, schema) for an authenticated socket, then ordered dispatch. */
+  /**
+   * Guards (rate, size, schema) for an authenticated socket, then ordered dispatch. An answer to
+   * a call we sent on this connection is exempt from the rate cap (its rate is bounded by our own
+   * requests, and dropping it would fail a call the agent already served); every other frame,
+   * including unsolicited `rpc.response`s, counts.
+   */
   private onOpenFrame(connection: AgentConnection, raw: RawFrame, now: number): void {
-    if (!connection.limiter.tryTake(now)) {
+    if (!this.answersPendingCall(connection, raw) && !connection.limiter.tryTake(now)) {
       this.onRateLimited(connection, raw);
       return;
     }
@@ -466,6 +471,18 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     }
     const frame = parsed.frame;
     connection.enqueue(() => this.dispatch(connection, frame));
+  }
+
+  /** True when `raw` is an `rpc.response` to a call still pending on this connection. */
+  private answersPendingCall(connection: AgentConnection, raw: RawFrame): boolean {
+    const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+    if (bytes.byteLength > this.options.maxFrameBytes || !bytes.includes('"rpc.response"')) return false;
+    const peeked = peekFrame(bytes);
+    return (
+      peeked?.type === 'rpc.response' &&
+      typeof peeked.id === 'string' &&
+      this.rpc.isPendingOn(connection.id, peeked.id)
+    );
   }
 
   /**

@@ -188,6 +188,14 @@ export class AgentRpcClient implements OnModuleDestroy {
   }
 
   /**
+   * True when `id` is a call still awaiting its answer that went out on `connectionId`. The
+   * gateway lets such answers past the frame rate cap: their rate is bounded by our own requests.
+   */
+  isPendingOn(connectionId: string, id: string): boolean {
+    return this.pending.get(id)?.connectionId === connectionId;
+  }
+
+  /**
    * Fails the pending call `id` with `code` when it went out on `connectionId` to `agentId`
    * (used when its response had to be dropped, ACCEPTANCE P6). Returns true when a call failed.
    */
