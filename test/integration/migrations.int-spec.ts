@@ -1,8 +1,26 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ApiKey } from '@app/access';
-import { createDataSource, DATABASE_ENTITIES, findSchemaDrift, migrateToHead } from '@app/pools';
-import { Column, Entity } from 'typeorm';
+import {
+  AgentPool,
+  createDataSource,
+  DATABASE_ENTITIES,
+  findSchemaDrift,
+  migrateToHead,
+  PoolMember,
+  PoolMemberRole,
+  sqlInList,
+} from '@app/pools';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 import { checkMigrations } from '../../scripts/lib/migration-check';
 import { createTestDatabase, TestDatabase } from '../utils/database';
 import { testConfig } from '../utils/test-config';
@@ -12,6 +30,36 @@ import { testConfig } from '../utils/test-config';
 class ApiKeyWithUnmigratedColumn extends ApiKey {
   @Column({ name: 'drift_probe', type: 'integer', nullable: true })
   driftProbe!: number | null;
+}
+
+/** The code's `PoolMemberRole` plus a test-only value that no migration knows about. */
+const ROLES_WITH_TEST_ONLY_VALUE = [...Object.values(PoolMemberRole), 'test_only_guest'];
+
+/**
+ * Test-only copy of `pool_members` (same columns, indices and foreign key as {@link PoolMember})
+ * whose role CHECK is generated from an enum with one more value: only the CHECK differs.
+ */
+@Entity({ name: 'pool_members' })
+@Check('CHK_pool_members_role', `"role" IN (${sqlInList(ROLES_WITH_TEST_ONLY_VALUE)})`)
+class PoolMemberWithTestOnlyRole {
+  @PrimaryColumn({ name: 'pool_id', type: 'varchar', length: 64 })
+  poolId!: string;
+
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 32 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role!: string;
+
+  @ManyToOne(() => AgentPool, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'pool_id', foreignKeyConstraintName: 'FK_pool_members_pool' })
+  pool?: AgentPool;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
 }
 
 describe('migrations', () => {
@@ -81,6 +129,18 @@ describe('migrations', () => {
       ];
       const report = await checkMigrations({ adminUrl: testConfig.postgresAdminUrl, entities });
       expect(report.drift).toEqual([`ALTER TABLE "api_keys" ADD "drift_probe" integer`]);
+    });
+
+    it('reports drift when a code enum gains a value its DB CHECK constraint does not allow', async () => {
+      const entities = [
+        ...DATABASE_ENTITIES.filter((entity) => entity !== PoolMember),
+        PoolMemberWithTestOnlyRole,
+      ];
+      const report = await checkMigrations({ adminUrl: testConfig.postgresAdminUrl, entities });
+      expect(report.drift).toEqual([
+        `ALTER TABLE "pool_members" DROP CONSTRAINT "CHK_pool_members_role"`,
+        `ALTER TABLE "pool_members" ADD CONSTRAINT "CHK_pool_members_role" CHECK ("role" IN ('owner', 'manager', 'contributor', 'viewer', 'test_only_guest'))`,
+      ]);
     });
 
     it('npm run ci:migrations exits 0 on the real migrations', async () => {

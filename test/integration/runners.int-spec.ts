@@ -1,4 +1,4 @@
-import { RunnersService } from '@app/pools';
+import { DEFAULT_RUNNER_CAPACITY, RunnersService } from '@app/pools';
 import { operator } from '../utils/factories';
 import { createPoolsTestContext, PoolsTestContext } from '../utils/pools-context';
 
@@ -45,6 +45,16 @@ describe(RunnersService.name, () => {
     );
     await sut.revoke(created.runnerId, operator);
     expect(await sut.verify(created.runnerId, created.secret)).toBeNull();
+  });
+
+  it('a runner created without a capacity may hold 50 agents, like RUNNER_CAPACITY, also in SQL', async () => {
+    const created = await sut.create({}, operator);
+    expect(created.runner.capacity).toBe(50);
+    expect(DEFAULT_RUNNER_CAPACITY).toBe(50);
+    const [row] = await ctx.dataSource.query<{ capacity: number }[]>(
+      `INSERT INTO agent_runners (runner_id, credential_hash) VALUES ('runner_sqldefault0', 'sha256:x') RETURNING capacity`,
+    );
+    expect(row.capacity).toBe(50);
   });
 
   it('validates capacity', async () => {

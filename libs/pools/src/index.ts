@@ -8,12 +8,14 @@ export {
   AgentStatus,
   ContributionStatus,
   DEFAULT_MAX_CONTRIBUTIONS_PER_USER,
+  DEFAULT_RUNNER_CAPACITY,
   LEASABLE_STATUSES,
   MAX_AGENTS_PER_POOL,
   MIN_IDLE_RELEASE_SECONDS,
   POOLS_DATABASE,
   PoolMemberRole,
   PoolVisibility,
+  sqlInList,
 } from './pools.constants';
 export { PoolsService } from './pools.service';
 export type { PoolCreateInput } from './pools.service';
@@ -42,7 +44,7 @@ export {
 } from './database/data-source';
 export type { DataSourceBuildOptions, PostgresDataSourceOptions } from './database/data-source';
 export { MIGRATION_ADVISORY_LOCK_KEY, migrateToHead } from './database/migrations-runner';
-export { findSchemaDrift } from './database/schema-drift';
+export { findCheckConstraintDrift, findSchemaDrift } from './database/schema-drift';
 export {
   checkMigrationFiles,
   listMigrationFiles,

@@ -63,6 +63,12 @@ export const LOGIN_BACKOFF_MAX_SECONDS = 3600;
 /** Statuses whose agents a runner may hold a lease for. */
 export const LEASABLE_STATUSES: readonly AgentStatus[] = [AgentStatus.Active, AgentStatus.Failed];
 
+/**
+ * Agents a runner credential may hold when `runners create` gets no `--capacity`: the same as
+ * the runner's own `RUNNER_CAPACITY` default, so an operator who sets neither gets one limit.
+ */
+export const DEFAULT_RUNNER_CAPACITY = 50;
+
 /** Guild idle-release override: `null` = default, `0` = disabled, otherwise at least this. */
 export const MIN_IDLE_RELEASE_SECONDS = 60;
 

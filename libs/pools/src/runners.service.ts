@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AgentLease, AgentRunner } from './entities';
 import { Actor } from './pools.actor';
 import { PoolsException, PoolsExceptionCode } from './pools.exception';
+import { DEFAULT_RUNNER_CAPACITY } from './pools.constants';
 
 /** A runner as shown by list APIs (never the credential hash). */
 export interface RunnerView {
@@ -18,7 +19,7 @@ export interface RunnerView {
   createdAt: Date;
 }
 
-/** Input of {@link RunnersService.create}. `capacity`: agents the runner may hold, 1–1000 (default 10). */
+/** Input of {@link RunnersService.create}. `capacity`: agents the runner may hold, 1–1000 (default {@link DEFAULT_RUNNER_CAPACITY}, 50). */
 export interface RunnerCreateInput {
   capacity?: number;
   meta?: Record<string, unknown>;
@@ -43,7 +44,7 @@ export class RunnersService {
     input: RunnerCreateInput,
     actor: Actor,
   ): Promise<{ runnerId: string; secret: string; runner: RunnerView }> {
-    const capacity = input.capacity ?? 10;
+    const capacity = input.capacity ?? DEFAULT_RUNNER_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1000) {
       throw new PoolsException(
         PoolsExceptionCode.InvalidInput,

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { DEFAULT_RUNNER_CAPACITY } from '../pools.constants';
 
 /** An agent runner process identity (`agent_runners`); only a hash of its secret is stored. */
 @Entity({ name: 'agent_runners' })
@@ -11,7 +12,7 @@ export class AgentRunner {
   @Column({ name: 'credential_hash', type: 'varchar', length: 128 })
   credentialHash!: string;
 
-  @Column({ type: 'integer', default: 10 })
+  @Column({ type: 'integer', default: DEFAULT_RUNNER_CAPACITY })
   capacity!: number;
 
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
