@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { AddressInfo, createServer } from 'node:net';
 import * as path from 'node:path';
 import { DiscordSandbox } from '@app/sandbox';
 import { AgentBot, TokenCipher } from '@app/pools';
@@ -247,5 +248,81 @@ describe('operator CLI', () => {
     expect(revoked).toMatchObject({ code: 0, stdout: `Revoked ${runnerId}.\n` });
     expect(badScopes.code).toBe(1);
     expect(badScopes.stderr).toMatch(/scopes must be a comma-separated list of read, write, admin/);
+  });
+
+  it('runners create without --capacity issues a credential for 50 agents, as RUNNER_CAPACITY defaults to', async () => {
+    const created = await cli(['runners', 'create', '--json'], env);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ capacity: 50 });
+  });
+
+  it('keys rotate exits 2 and lists the tokens no key could decrypt on stderr', async () => {
+    const own = await createTestDatabase();
+    try {
+      const lostKey = encryptionKey('lost');
+      const newKey = encryptionKey('new');
+      const ownEnv = { ...env, DATABASE_URL: own.url, TOKEN_ENCRYPTION_KEYS: lostKey };
+      const owner = snowflake();
+      const lostClientId = snowflake();
+      const keptClientId = snowflake();
+      expect(
+        await cli(['pools', 'create', '--owner', owner, '--name', 'Rotation pool'], ownEnv),
+      ).toMatchObject({ code: 0 });
+      const add = (clientId: string, keys: string) =>
+        cli(
+          [
+            'agents',
+            'add-token',
+            '--pool',
+            `pool_${owner}`,
+            '--client-id',
+            clientId,
+            '--tag',
+            'T',
+            '--skip-verify',
+          ],
+          { ...ownEnv, TOKEN_ENCRYPTION_KEYS: keys },
+          fakeBotToken(),
+        );
+      expect(await add(lostClientId, lostKey)).toMatchObject({ code: 0 });
+      expect(await add(keptClientId, oldKey)).toMatchObject({ code: 0 });
+
+      const rotateEnv = { ...ownEnv, TOKEN_ENCRYPTION_KEYS: `${newKey},${oldKey}` };
+      const [text, json] = [
+        await cli(['keys', 'rotate'], rotateEnv),
+        await cli(['keys', 'rotate', '--json'], rotateEnv),
+      ];
+      expect(text.code).toBe(2);
+      expect(text.stdout).toBe('Re-encrypted 1 token(s); 2 stored token(s), current key new.\n');
+      expect(text.stderr).toBe(
+        `Could not decrypt 1 token(s) with any key in TOKEN_ENCRYPTION_KEYS (re-register them): agent${lostClientId}\n`,
+      );
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toMatchObject({ rotated: 0, skipped: [`agent${lostClientId}`] });
+      expect(json.stderr).toContain(`agent${lostClientId}`);
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it('add-token says which Discord URL it could not reach and why, without echoing the token', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const token = fakeBotToken();
+    const result = await cli(
+      ['agents', 'add-token', '--pool', poolId, '--client-id', snowflake(), '--tag', 'Offline'],
+      { ...env, DISCORD_API_URL: `http://127.0.0.1:${closedPort}/api` },
+      token,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Could not reach Discord at http://127.0.0.1:${closedPort}/api: ECONNREFUSED; use --skip-verify to store the token unverified.\n`,
+    );
+    expect(result.stdout + result.stderr).not.toContain(token);
   });
 });

@@ -4,13 +4,22 @@ import { NestFactory } from '@nestjs/core';
 import { CommanderError } from 'commander';
 import { CliConfig, loadCliConfig } from './cli/cli.config';
 import { CliModule } from './cli/cli.module';
-import { buildCliProgram, describeCliError } from './cli/cli.program';
+import {
+  buildCliProgram,
+  CLI_PARTIAL_FAILURE_EXIT_CODE,
+  CliPartialFailureError,
+  describeCliError,
+} from './cli/cli.program';
 import { verifyBotToken } from './cli/discord-token-verifier';
 import { CliOutput } from './cli/output';
 import { readSecretFromStdin } from './cli/read-stdin';
 import { StderrLogger } from './cli/stderr-logger';
 
-/** Entry point of `npm run cli -- …`; exits 0 on success, 1 with a sentence on stderr otherwise. */
+/**
+ * Entry point of `npm run cli -- …`; exits 0 on success, 2 when a command finished but left items
+ * undone (listed on stderr, e.g. `keys rotate` with undecryptable tokens), 1 with a sentence on
+ * stderr otherwise.
+ */
 async function main(argv: string[]): Promise<number> {
   let config: CliConfig | undefined;
   let app: INestApplicationContext | undefined;
@@ -35,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
     process.stderr.write(`${describeCliError(error)}\n`);
-    return 1;
+    return error instanceof CliPartialFailureError ? CLI_PARTIAL_FAILURE_EXIT_CODE : 1;
   } finally {
     await app?.close();
   }

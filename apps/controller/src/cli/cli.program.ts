@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { ApiKeyScope, ApiKeysService } from '@app/access';
 import {
+  DEFAULT_RUNNER_CAPACITY,
   Actor,
   AgentRegistrationsService,
   AgentStatus,
@@ -28,6 +29,17 @@ export interface CliDependencies {
 export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
+
+/**
+ * A command that did part of its work: its result is already on stdout, `message` (what was
+ * left undone) goes to stderr and the CLI exits with {@link CLI_PARTIAL_FAILURE_EXIT_CODE}.
+ */
+export class CliPartialFailureError extends Error {
+  override name = 'CliPartialFailureError';
+}
+
+/** Exit code of a command that finished with some items left undone (e.g. undecryptable tokens). */
+export const CLI_PARTIAL_FAILURE_EXIT_CODE = 2;
 
 /** Every CLI change is audited under this operator identity. */
 export const CLI_ACTOR: Actor = { id: 'cli', operator: true };
@@ -213,9 +225,13 @@ export function buildCliProgram(deps: CliDependencies): Command {
   runners
     .command('create')
     .description('Issue a runner credential (the secret is shown once)')
-    .option('--capacity <n>', 'agents this runner may hold', positiveInt('--capacity'), 10)
+    .option(
+      '--capacity <n>',
+      `agents this runner may hold (default ${DEFAULT_RUNNER_CAPACITY}, as RUNNER_CAPACITY)`,
+      positiveInt('--capacity'),
+    )
     .option('--json', 'print JSON')
-    .action(async (options: { capacity: number; json?: boolean }) => {
+    .action(async (options: { capacity?: number; json?: boolean }) => {
       const created = await (await deps.app())
         .get(RunnersService)
         .create({ capacity: options.capacity }, CLI_ACTOR);
@@ -253,18 +269,21 @@ export function buildCliProgram(deps: CliDependencies): Command {
     .command('keys')
     .description('Token encryption keys')
     .command('rotate')
-    .description('Re-encrypt every stored token under the first key of TOKEN_ENCRYPTION_KEYS')
+    .description(
+      'Re-encrypt every stored token under the first key of TOKEN_ENCRYPTION_KEYS (exit 2 when some could not be decrypted)',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const result = await (await deps.app()).get(AgentRegistrationsService).rotateKeys(CLI_ACTOR);
       if (options.json) output.json(result);
-      else {
+      else
         output.line(
           `Re-encrypted ${result.rotated} token(s); ${result.total} stored token(s), current key ${result.keyId}.`,
         );
-        if (result.skipped.length > 0)
-          output.line(`Could not decrypt (re-register them): ${result.skipped.join(', ')}`);
-      }
+      if (result.skipped.length > 0)
+        throw new CliPartialFailureError(
+          `Could not decrypt ${result.skipped.length} token(s) with any key in TOKEN_ENCRYPTION_KEYS (re-register them): ${result.skipped.join(', ')}`,
+        );
     });
 
   const apiKeys = program.command('api-keys').description('Admin API keys');
@@ -313,7 +332,8 @@ export function buildCliProgram(deps: CliDependencies): Command {
 
 /** A one-line, secret-free description of an error for stderr. */
 export function describeCliError(error: unknown): string {
-  if (error instanceof TokenVerificationError) return error.message;
+  if (error instanceof TokenVerificationError || error instanceof CliPartialFailureError)
+    return error.message;
   if (error instanceof Error) {
     const known = ['PoolsException', 'AccessException', 'EnvValidationError', 'CliUsageError', 'Error'];
     if (known.includes(error.name) || known.includes(error.constructor.name))

@@ -21,9 +21,10 @@ export async function verifyBotToken(
   clientId: string,
   timeoutMs = 10_000,
 ): Promise<{ id: string; username: string }> {
+  const base = apiUrl.replace(/\/+$/, '');
   let response: Response;
   try {
-    response = await fetch(`${apiUrl.replace(/\/+$/, '')}/v10/users/@me`, {
+    response = await fetch(`${base}/v10/users/@me`, {
       headers: {
         Authorization: `Bot ${token}`,
         'User-Agent': 'Chopsticks CLI (https://github.com/chopsticks, 0.1)',
@@ -32,7 +33,7 @@ export async function verifyBotToken(
     });
   } catch (error) {
     throw new TokenVerificationError(
-      `Could not reach Discord to verify the token (${(error as Error).name}); use --skip-verify to store it unverified.`,
+      `Could not reach Discord at ${base}: ${describeFetchFailure(error, timeoutMs)}; use --skip-verify to store the token unverified.`,
     );
   }
   if (response.status === 401)
@@ -45,4 +46,27 @@ export async function verifyBotToken(
   if (user.id !== clientId)
     throw new TokenVerificationError(`The token belongs to bot ${user.id}, not to client id ${clientId}.`);
   return { id: user.id, username: typeof user.username === 'string' ? user.username : '' };
+}
+
+/**
+ * Why `fetch` failed, from what undici reports: a `TimeoutError` for `AbortSignal.timeout`, or a
+ * `TypeError('fetch failed')` whose `cause` carries the socket error code (ECONNREFUSED,
+ * ENOTFOUND, ECONNRESET, …), possibly inside an `AggregateError` (one per address tried).
+ * Never includes request headers, so never the token.
+ */
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = errorCode(cause) ?? errorCode(error);
+  if (code) return code;
+  if (cause instanceof Error && cause.message) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  if (Array.isArray(errors)) return errors.map(errorCode).find((found) => found !== undefined);
+  return undefined;
 }
