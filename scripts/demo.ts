@@ -294,6 +294,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', stop);
   } catch (error) {
     summary.errors.push(error instanceof Error ? error.message : String(error));
+    summary.errors.push(...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else say(`✖ demo failed: ${summary.errors.at(-1)}`);
     await shutdown();
