@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  createDataSource,
   EmbeddedServerInfo,
   PoolMemberRole,
   POOLS_DATABASE,
@@ -13,6 +14,7 @@ import {
   PoolsService,
   ResolvedDatabase,
 } from '@app/pools';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { encryptionKey, poolInput, snowflake, user } from '../utils/factories';
 
@@ -143,6 +145,31 @@ describe('embedded database (PGlite)', () => {
       { cwd: ROOT },
     );
     expect(JSON.parse(stdout)).toEqual({ url: announced.url, isServer: false, pools: 3 });
+  });
+
+  it('a client stuck behind another client\'s open transaction fails with a "busy" error instead of hanging', async () => {
+    const holder = new Client({ connectionString: announced.url });
+    await holder.connect();
+    const connecting = createDataSource(announced.url, { embedded: true, embeddedBusyTimeoutMs: 1000 });
+    const querying = createDataSource(announced.url, { embedded: true, embeddedBusyTimeoutMs: 1000 });
+    try {
+      await holder.query('BEGIN');
+      await expect(connecting.initialize()).rejects.toThrow(
+        /^The embedded database is busy with another client's transaction: no answer to this connection .*Production should set DATABASE_URL/,
+      );
+      await holder.query('COMMIT');
+
+      await querying.initialize();
+      await holder.query('BEGIN');
+      await expect(querying.query('SELECT 1')).rejects.toThrow(
+        /^The embedded database is busy with another client's transaction: no answer to this query .*DATABASE_URL/,
+      );
+      await holder.query('COMMIT');
+      expect(await querying.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await holder.end();
+      if (querying.isInitialized) await querying.destroy();
+    }
   });
 
   it('the server removes server.json when it stops', async () => {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ACCESS_ENTITIES } from '@app/access';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { POOLS_ENTITIES } from '../entities';
+import { DEFAULT_EMBEDDED_BUSY_TIMEOUT_MS, EmbeddedPgClient } from './embedded-pg-client';
 
 /** Postgres flavour of TypeORM's data source options. */
 export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
@@ -23,6 +24,11 @@ export interface DataSourceBuildOptions {
    * capped at one connection per process.
    */
   embedded?: boolean;
+  /**
+   * Embedded only: how long (ms) a connect or query may wait on the single PGlite session (held by
+   * another client's open transaction) before failing with a "busy" error (default 15 000).
+   */
+  embeddedBusyTimeoutMs?: number;
   /** Connections in the pool against a real Postgres (default 10). */
   poolSize?: number;
   /** Shown in `pg_stat_activity.application_name`. */
@@ -54,6 +60,12 @@ export function buildDataSourceOptions(
     extra: {
       max: options.embedded ? 1 : (options.poolSize ?? 10),
       application_name: options.applicationName ?? 'chopsticks',
+      ...(options.embedded
+        ? {
+            Client: EmbeddedPgClient,
+            embeddedBusyTimeoutMs: options.embeddedBusyTimeoutMs ?? DEFAULT_EMBEDDED_BUSY_TIMEOUT_MS,
+          }
+        : {}),
     },
   };
 }
