@@ -69,7 +69,14 @@ const GUILD_PLAN = [
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { once: { type: 'boolean' }, json: { type: 'boolean' } } });
   const json = values.json === true;
+  // With --json, stdout carries exactly one JSON object: anything else that writes to stdout
+  // (e.g. Nest flushing its buffered boot logs after a failed boot) is sent to stderr instead.
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  if (json) process.stdout.write = process.stderr.write.bind(process.stderr);
+  const printJson = (summary: DemoSummary) => writeStdout(`${JSON.stringify(summary)}\n`);
   const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+  /** The step in progress, named in the error when it fails. */
+  let step = 'starting the sandbox';
   installProcessGuards();
 
   const demo = loadDemoConfig();
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
       EMBEDDED_DB_DIR: `${demo.DEMO_DATA_DIR}/pglite`,
     };
 
+    step = 'creating the Discord world';
     // The world people live in: the controller bot, two guilds with voice channels, people.
     const controllerBot = discord.control.createApplication({ name: 'Chopsticks', username: 'chopsticks' });
     const { userId: ownerId } = discord.control.createUser({ username: 'pool-owner' });
@@ -136,6 +144,7 @@ async function main(): Promise<void> {
       `▶ created the controller bot and ${guilds.length} guilds with voice channels in the Discord sandbox`,
     );
 
+    step = 'starting the controller';
     const controllerConfig = loadControllerConfig({
       ...shared,
       HEALTH_PORT: String(await port(DEMO_DEFAULT_PORTS.controller)),
@@ -157,6 +166,7 @@ async function main(): Promise<void> {
       ),
     );
     say('▶ controller up: logged into the Discord sandbox, /music registered');
+    step = 'starting the dashboard and FunHub';
     const dashboardConfig = loadDashboardConfig({
       ...shared,
       DASHBOARD_PORT: String(await port(DEMO_DEFAULT_PORTS.dashboard)),
@@ -172,6 +182,7 @@ async function main(): Promise<void> {
     });
     const funhub = await startApp(FunhubAppModule.forRoot(funhubConfig), funhubConfig.FUNHUB_PORT, closers);
 
+    step = 'registering the pool, agent tokens and runner credential';
     // A pool with six agent identities (tokens encrypted at rest) and a runner credential.
     const actor = { id: 'demo', operator: true };
     const pool = await controller
@@ -197,6 +208,7 @@ async function main(): Promise<void> {
     const runner = await controller.get(RunnersService).create({ capacity: AGENT_IDENTITIES }, actor);
     say(`▶ issued a runner credential for ${runner.runnerId}`);
 
+    step = 'deploying agents into guilds';
     for (const entry of guilds) {
       for (const app of entry.agents) discord.control.inviteBot(entry.guild.guildId, app.applicationId, 0n);
     }
@@ -204,6 +216,7 @@ async function main(): Promise<void> {
       `▶ deployed agents by the bot-invite flow: ${guilds.map((g) => `${g.agents.length} → ${g.name}`).join(', ')} (the deploy planner is issue 5)`,
     );
 
+    step = 'starting the runner';
     const runnerConfig = loadAgentsConfig({
       ...shared,
       AGENT_CONTROL_URL: `ws://127.0.0.1:${controller.get(AgentGateway).port}`,
@@ -237,6 +250,7 @@ async function main(): Promise<void> {
     summary.agents.ready = registry.readyCount;
     say(`▶ runner up: ${summary.agents.connected} agents connected, ${summary.agents.ready} ready`);
 
+    step = 'the /music scenario';
     const { agentReplies } = await runMusicScenario({
       controller,
       discord,
@@ -247,6 +261,7 @@ async function main(): Promise<void> {
       tagOf: (botUserId) => tags.get(botUserId) ?? `<@${botUserId}>`,
     });
 
+    step = 'tracks in the Lavalink emulator';
     const trackEvents = (type: 'TrackStartEvent' | 'TrackEndEvent') =>
       lavalink.control.events.filter((event) => event.message.op === 'event' && event.message.type === type)
         .length;
@@ -260,6 +275,7 @@ async function main(): Promise<void> {
     summary.tracks = { started: trackEvents('TrackStartEvent'), ended: trackEvents('TrackEndEvent') };
     say(`▶ Lavalink emulator: ${summary.tracks.started} tracks started, ${summary.tracks.ended} ended`);
 
+    step = 'checking /metrics-app';
     await scrapeMetrics(`http://127.0.0.1:${listeningPort(controller)}/metrics-app`, summary);
     if (summary.sessions.allocated !== agentReplies)
       summary.errors.push(
@@ -271,18 +287,22 @@ async function main(): Promise<void> {
 
     summary.errors.push(...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
     const base = `http://127.0.0.1:${listeningPort(controller)}`;
+    // Swagger UI (SPEC §7) is listed once the controller serves it.
+    const swagger = await fetch(`${base}/docs`, { signal: AbortSignal.timeout(2_000) })
+      .then((response) => response.ok)
+      .catch(() => false);
     const urls = {
       'controller health': `${base}/healthz`,
       'controller ready': `${base}/readyz`,
       'controller metrics': `${base}/metrics-app`,
-      'API docs (Swagger)': `${base}/docs`,
+      'API docs (Swagger)': swagger ? `${base}/docs` : 'not served yet',
       dashboard: `http://127.0.0.1:${listeningPort(dashboard)}/health`,
       FunHub: `http://127.0.0.1:${listeningPort(funhub)}/health`,
       'runner health': `http://127.0.0.1:${listeningPort(runnerApp)}/healthz`,
       'Discord sandbox': discord.urls.control,
       'Lavalink sandbox': lavalink.url,
     };
-    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    if (json) printJson(summary);
     else printSummary(summary, urls, say, Date.now() - startedAt);
     if (values.once) {
       await shutdown();
@@ -293,10 +313,10 @@ async function main(): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   } catch (error) {
-    summary.errors.push(error instanceof Error ? error.message : String(error));
-    summary.errors.push(...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
-    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else say(`✖ demo failed: ${summary.errors.at(-1)}`);
+    const failure = `${step}: ${error instanceof Error ? error.message : String(error)}`;
+    summary.errors.push(failure, ...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
+    if (json) printJson(summary);
+    else say(`✖ demo failed: ${failure}`);
     await shutdown();
     process.exit(1);
   }
