@@ -8,6 +8,7 @@ import type { ControllerConfig } from './config/controller.config';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
 import { MusicModule } from './music';
+import { SessionRecoveryModule } from './session-recovery';
 
 /** Composition root of the controller: wires libs and feature modules, holds no logic. */
 @Module({})
@@ -34,6 +35,12 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway }),
+        SessionRecoveryModule.forRoot({
+          agentGateway,
+          pools,
+          idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
+          idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
+        }),
         HealthModule.forRoot({ agentGateway }),
       ],
     };

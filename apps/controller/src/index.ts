@@ -13,3 +13,9 @@ export {
 } from './agent-gateway';
 export type { AgentGatewayOptions, AgentLeaseChecker, RunnerAuthenticator } from './agent-gateway';
 export { DiscordReadiness } from './discord';
+export {
+  IdleReleaseSweeper,
+  QueueSnapshots,
+  SessionFailoverService,
+  SessionRestoreService,
+} from './session-recovery';

@@ -72,6 +72,17 @@ export interface Stack {
   /** Spawns the runner process against the controller's gateway; waits for its /healthz. */
   startRunner(env?: Record<string, string>): Promise<AppProcess>;
   /**
+   * Spawns one more runner process with a credential of its own (another runner id) and
+   * `capacity` agents at most (default 1): leases decide which agents it carries. Closed by
+   * `close()` like the first runner.
+   */
+  startExtraRunner(input?: { capacity?: number; env?: Record<string, string> }): Promise<ExtraRunner>;
+  /**
+   * Closes the controller app and starts a new one on the same agent gateway port and database
+   * (runners reconnect with their backoff); waits until its Discord client is ready again.
+   */
+  restartController(env?: Record<string, string>): Promise<NestFastifyApplication>;
+  /**
    * Moves a user into a voice channel (null = out of voice) and waits until the controller's
    * voice state cache shows it (the controller reads it to find the invoking user's channel).
    */
@@ -93,6 +104,9 @@ export interface Stack {
   /** Stops the runner, the controller, the sandboxes, and drops the database. */
   close(): Promise<void>;
 }
+
+/** A runner started by {@link Stack.startExtraRunner}. */
+export type ExtraRunner = AppProcess & { healthPort: number; runnerId: string };
 
 /** Options of {@link createStack}. */
 export interface StackOptions {
@@ -121,6 +135,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       await close().catch(() => undefined);
     }
   };
+  let controllerCloser: (() => Promise<unknown>) | null = null;
   try {
     const discord = await DiscordSandbox.start({ heartbeatIntervalMs: 1000 });
     closers.push(() => discord.stop());
@@ -143,6 +158,49 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       );
     }
     const runnerCredential = await ctx.runners.create({ capacity: Math.max(10, agentCount) }, operator);
+
+    /** Spawns a runner process with `credential`; closed (SIGTERM, then SIGKILL) by `close()`. */
+    const spawnRunner = async (
+      credential: { runnerId: string; secret: string },
+      capacity: number,
+      env: Record<string, string>,
+    ): Promise<AppProcess & { healthPort: number }> => {
+      if (!stack.controller) throw new Error('startController() first: the runner needs its gateway');
+      const healthPort = await freePort();
+      const gatewayPort = stack.controller.get(AgentGateway).port;
+      const child = spawnApp('agents', {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: ctx.db.url,
+        TOKEN_ENCRYPTION_KEYS: ctx.keys,
+        DATABASE_POOL_SIZE: '3',
+        AGENT_CONTROL_URL: `ws://127.0.0.1:${gatewayPort}`,
+        RUNNER_ID: credential.runnerId,
+        RUNNER_SECRET: credential.secret,
+        RUNNER_CAPACITY: String(capacity),
+        LEASE_TTL_SECONDS: '5',
+        DISCORD_API_URL: discord.urls.api,
+        LAVALINK_NODES: `main=${lavalink.url}#youshallnotpass`,
+        CONTROL_RECONNECT_BASE_MS: '50',
+        HEALTH_PORT: String(healthPort),
+        HTTP_HOST: '127.0.0.1',
+        ...env,
+      });
+      // Runs before the controller closes (closers run in reverse): SIGTERM drains, then exit.
+      closers.push(async () => {
+        if (child.child.exitCode !== null || child.child.signalCode !== null) return;
+        child.child.kill('SIGTERM');
+        const timer = setTimeout(() => child.child.kill('SIGKILL'), 8_000);
+        await child.exited;
+        clearTimeout(timer);
+      });
+      try {
+        await waitForHttp200(`http://127.0.0.1:${healthPort}/healthz`, 60_000);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${child.output()}`);
+      }
+      return Object.assign(child, { healthPort });
+    };
 
     const stack: Stack = {
       ctx,
@@ -201,7 +259,8 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
           port: config.HEALTH_PORT,
           host: config.HTTP_HOST,
         });
-        closers.push(() => app.close());
+        controllerCloser = () => app.close();
+        closers.push(controllerCloser);
         stack.controller = app;
         stack.controllerConfig = config;
         await until(
@@ -215,42 +274,34 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
       },
 
       async startRunner(env = {}) {
-        if (!stack.controller) throw new Error('startController() first: the runner needs its gateway');
-        const healthPort = await freePort();
-        const gatewayPort = stack.controller.get(AgentGateway).port;
-        const child = spawnApp('agents', {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: ctx.db.url,
-          TOKEN_ENCRYPTION_KEYS: ctx.keys,
-          DATABASE_POOL_SIZE: '3',
-          AGENT_CONTROL_URL: `ws://127.0.0.1:${gatewayPort}`,
-          RUNNER_ID: runnerCredential.runnerId,
-          RUNNER_SECRET: runnerCredential.secret,
-          RUNNER_CAPACITY: String(Math.max(10, agentCount)),
-          LEASE_TTL_SECONDS: '5',
-          DISCORD_API_URL: discord.urls.api,
-          LAVALINK_NODES: `main=${lavalink.url}#youshallnotpass`,
-          CONTROL_RECONNECT_BASE_MS: '50',
-          HEALTH_PORT: String(healthPort),
-          HTTP_HOST: '127.0.0.1',
-          ...env,
-        });
-        // Runs before the controller closes (closers run in reverse): SIGTERM drains, then exit.
-        closers.push(async () => {
-          if (child.child.exitCode !== null || child.child.signalCode !== null) return;
-          child.child.kill('SIGTERM');
-          const timer = setTimeout(() => child.child.kill('SIGKILL'), 8_000);
-          await child.exited;
-          clearTimeout(timer);
-        });
-        stack.runner = Object.assign(child, { healthPort });
-        try {
-          await waitForHttp200(`http://127.0.0.1:${healthPort}/healthz`, 60_000);
-        } catch (error) {
-          throw new Error(`${(error as Error).message}\n${child.output()}`);
-        }
+        const child = await spawnRunner(runnerCredential, Math.max(10, agentCount), env);
+        stack.runner = child;
         return child;
+      },
+
+      async startExtraRunner(input = {}) {
+        const capacity = input.capacity ?? 1;
+        const credential = await ctx.runners.create({ capacity }, operator);
+        const child = await spawnRunner(credential, capacity, input.env ?? {});
+        return Object.assign(child, { runnerId: credential.runnerId });
+      },
+
+      async restartController(env = {}) {
+        if (!stack.controller || !controllerCloser) throw new Error('the controller is not started');
+        const port = stack.controller.get(AgentGateway).port;
+        const slot = closers.indexOf(controllerCloser);
+        const close = controllerCloser;
+        if (slot >= 0) closers.splice(slot, 1);
+        controllerCloser = null;
+        stack.controller = null;
+        await close();
+        const app = await stack.startController({ ...env, AGENT_CONTROL_PORT: String(port) });
+        // Keep the closing order (runners before the controller that they talk to).
+        if (slot >= 0 && controllerCloser) closers.splice(closers.indexOf(controllerCloser), 1);
+        if (slot >= 0 && controllerCloser) closers.splice(slot, 0, controllerCloser);
+        const client = app.get(Client);
+        await until(() => client.isReady(), 'the restarted controller to log in to Discord');
+        return app;
       },
 
       async moveVoice(userId, guild, channelId) {

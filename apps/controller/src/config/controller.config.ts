@@ -20,6 +20,10 @@ export const controllerEnvSchema = z.object({
   HEALTH_PORT: env.port(8080),
   /** Interface the HTTP server binds. */
   HTTP_HOST: env.string().default('0.0.0.0'),
+  /** Idle-release threshold (s) for guilds without an override (SPEC §5; default 30 min). */
+  IDLE_RELEASE_SECONDS: env.int(1800, 1),
+  /** Period of the idle-release sweep (s). */
+  IDLE_SWEEP_INTERVAL_SECONDS: env.int(60, 1, 86_400),
 });
 
 /** Validated controller configuration. */

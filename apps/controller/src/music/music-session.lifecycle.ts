@@ -30,9 +30,9 @@ function releaseLabel(reason: ReleaseReason): ReleaseLabel {
 
 /**
  * Ends music sessions the agents end: when an agent reports the last human left its voice
- * channel (`humans.left`) the session is released and the agent asked to leave; when an agent
- * goes offline the registry has already released its sessions (failover is issue 5) and the text
- * channel is told. Keeps `chopsticks_agent_busy{kind}` and
+ * channel (`humans.left`) the session is released and the agent asked to leave. Sessions of an
+ * agent that went offline are failed over (or released with a notice) by the controller's
+ * session-recovery feature. Keeps `chopsticks_agent_busy{kind}` and
  * `chopsticks_session_releases_total{kind,reason}` in step with the session registry.
  */
 @Injectable()
@@ -63,12 +63,6 @@ export class MusicSessionLifecycle implements OnModuleInit, OnModuleDestroy {
       this.sessions.events.on('session.released', ({ session, reason }) => {
         this.updateBusy();
         this.metrics.sessionReleases.inc({ kind: session.kind, reason: releaseLabel(reason) });
-        if (session.kind === 'music' && reason === ReleaseReason.AgentOffline) {
-          this.notify(
-            session,
-            `${this.mention(session.agentId)} went offline, so the music in ${channelMention(session.voiceChannelId)} stopped. Run /music play to start again.`,
-          );
-        }
         if (this.sessions.byAgentId(session.agentId).length === 0) this.botUsers.delete(session.agentId);
       }),
     );

@@ -1,0 +1,153 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Client } from 'discord.js';
+import { effectiveIdleReleaseSeconds, GuildSettingsService } from '@app/pools';
+import { Allocator, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
+import { AgentRpcClient } from '../agent-gateway';
+import { QueueSnapshots } from './queue-snapshots';
+import { SESSION_RECOVERY_OPTIONS, type SessionRecoveryOptions } from './session-recovery.constants';
+import { SessionNotifier } from './session-notifier';
+
+/** Why a session was or was not released by one sweep (for logs and tests). */
+export type IdleVerdict = 'release' | 'active' | 'playing' | 'humans' | 'humans-unknown' | 'disabled';
+
+/**
+ * Idle release (SPEC §5, ACCEPTANCE I1, I2). Every `IDLE_SWEEP_INTERVAL_SECONDS` it looks at each
+ * music session and releases it when all of these hold:
+ * - **idle**: nothing is playing (the agent's latest report has no current track) and there was
+ *   no command or playback activity for the guild's threshold — activity is the later of the
+ *   session's `lastActivityAt` (commands touch it; track starts are reported by the agent) and
+ *   the `lastActivityAt` in the agent's latest report;
+ * - the threshold is the guild's `idle_release_seconds` override, else `IDLE_RELEASE_SECONDS`
+ *   (1800); a guild with 0 (disabled) is never swept;
+ * - **no human** is in the voice channel, per the controller's voice-state cache (bots and our
+ *   agents do not count); when the guild is not cached the session is left alone.
+ * Releasing frees the session in the registry first (the agent is idle again at once, A7), then
+ * asks the agent for `music.stop` and `voice.leave`, tells the text channel and sends the owner a
+ * direct message. Counted as `chopsticks_session_releases_total{reason="idle"}`.
+ */
+@Injectable()
+export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IdleReleaseSweeper.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    @Inject(SESSION_RECOVERY_OPTIONS) private readonly options: SessionRecoveryOptions,
+    private readonly sessions: SessionRegistry,
+    private readonly allocator: Allocator,
+    private readonly rpc: AgentRpcClient,
+    private readonly snapshots: QueueSnapshots,
+    private readonly settings: GuildSettingsService,
+    private readonly notifier: SessionNotifier,
+    private readonly client: Client,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), this.options.idleSweepIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Runs one sweep (a sweep already running is joined, not repeated).
+   * @param now epoch ms to judge idleness at
+   * @returns how many sessions were released
+   */
+  sweep(now: number = Date.now()): Promise<number> {
+    this.running ??= this.sweepOnce(now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /**
+   * Decides one session.
+   * @param thresholdSeconds the guild's threshold, null = idle release disabled
+   */
+  verdict(session: Session, thresholdSeconds: number | null, now: number): IdleVerdict {
+    if (thresholdSeconds === null) return 'disabled';
+    const latest = this.snapshots.latest(session.agentId, session.guildId);
+    const report = latest?.report.voiceChannelId === session.voiceChannelId ? latest.report : undefined;
+    if (report?.queue?.current) return 'playing';
+    const activity = Math.max(session.lastActivityAt, report?.lastActivityAt ?? 0);
+    if (now - activity < thresholdSeconds * 1000) return 'active';
+    const humans = this.humansIn(session.guildId, session.voiceChannelId);
+    if (humans === null) return 'humans-unknown';
+    return humans > 0 ? 'humans' : 'release';
+  }
+
+  private async sweepOnce(now: number): Promise<number> {
+    const thresholds = new Map<string, number | null>();
+    let released = 0;
+    for (const session of [...this.sessions.all()]) {
+      if (session.kind !== 'music') continue;
+      let threshold = thresholds.get(session.guildId);
+      if (threshold === undefined) {
+        try {
+          const settings = await this.settings.get(session.guildId);
+          threshold = effectiveIdleReleaseSeconds(settings, this.options.idleReleaseSeconds);
+        } catch (error) {
+          this.logger.warn(
+            `idle sweep skipped guild ${session.guildId}: settings unavailable (${error instanceof Error ? error.message : String(error)})`,
+          );
+          threshold = null;
+        }
+        thresholds.set(session.guildId, threshold);
+      }
+      if (this.verdict(session, threshold, now) !== 'release') continue;
+      // Still the same session after the await above?
+      if (this.sessions.getById(session.sessionId) !== session) continue;
+      this.allocator.release(session.sessionId, ReleaseReason.Idle);
+      released++;
+      await this.release(session, threshold as number);
+    }
+    return released;
+  }
+
+  private async release(session: Session, thresholdSeconds: number): Promise<void> {
+    this.logger.log(`released idle music session ${session.sessionId} of ${session.agentId}`);
+    for (const op of ['music.stop', 'voice.leave'] as const) {
+      try {
+        await this.rpc.call(session.agentId, op, { guildId: session.guildId });
+      } catch (error) {
+        this.logger.debug(
+          `${op} after idle release failed for ${session.agentId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    const agent = this.notifier.mention(session.agentId);
+    const minutes = Math.max(1, Math.round(thresholdSeconds / 60));
+    const where = `<#${session.voiceChannelId}>`;
+    await this.notifier.toChannel(
+      session.textChannelId,
+      `💤 ${agent} left ${where} after ${minutes} min without music or listeners.`,
+    );
+    await this.notifier.toUser(
+      session.ownerUserId,
+      `💤 The music session you started in ${where} was idle for ${minutes} min with nobody listening, so ${agent} left. Run /music play to start again.`,
+    );
+  }
+
+  /** Humans in the voice channel per the controller's voice-state cache; null = guild not cached. */
+  private humansIn(guildId: string, voiceChannelId: string): number | null {
+    const guild = this.client.guilds.cache.get(guildId);
+    if (!guild) return null;
+    const self = this.client.user?.id;
+    return guild.voiceStates.cache.filter(
+      (state) =>
+        state.channelId === voiceChannelId &&
+        state.id !== self &&
+        !this.notifier.isAgentBot(state.id) &&
+        !(state.member?.user.bot ?? this.client.users.cache.get(state.id)?.bot ?? false),
+    ).size;
+  }
+}

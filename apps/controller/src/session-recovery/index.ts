@@ -1,0 +1,15 @@
+/** Public surface of the controller's session recovery feature (failover, idle release, restore). */
+export { SessionRecoveryModule, type SessionRecoveryModuleOptions } from './session-recovery.module';
+export {
+  SessionFailoverService,
+  type FailoverOutcome,
+  type FailoverResult,
+} from './session-failover.service';
+export { IdleReleaseSweeper, type IdleVerdict } from './idle-release.sweeper';
+export { SessionRestoreService, resolveSessionConflict, type SessionClaim } from './session-restore.service';
+export { QueueSnapshots, estimateQueue, type ReceivedReport } from './queue-snapshots';
+export {
+  DEFAULT_IDLE_RELEASE_SECONDS,
+  DEFAULT_IDLE_SWEEP_INTERVAL_SECONDS,
+  type SessionRecoveryOptions,
+} from './session-recovery.constants';

@@ -1,0 +1,78 @@
+import type { SessionReport } from '@app/protocol';
+import { estimateQueue } from './queue-snapshots';
+import { resolveSessionConflict } from './session-restore.service';
+
+const track = (title: string, durationMs = 200_000) => ({
+  title,
+  author: 'a',
+  uri: `u:${title}`,
+  durationMs,
+});
+
+function report(queue: SessionReport['queue']): SessionReport {
+  return { guildId: '100000000000000001', voiceChannelId: '100000000000000002', kind: 'music', queue };
+}
+
+describe(estimateQueue.name, () => {
+  it('adds the wall time since the report to the position of the current track', () => {
+    const sut = estimateQueue(
+      {
+        report: report({
+          current: { track: track('Two'), positionMs: 10_000 },
+          upcoming: [track('Three'), track('Four')],
+          loop: 'off',
+          volume: 80,
+        }),
+        receivedAt: 1_000,
+      },
+      4_500,
+    );
+
+    expect(sut).toEqual({
+      current: { track: track('Two'), positionMs: 13_500 },
+      upcoming: [track('Three'), track('Four')],
+      loop: 'off',
+      volume: 80,
+    });
+  });
+
+  it("never goes past the track's duration, and leaves streams (duration 0) uncapped", () => {
+    const current = (durationMs: number) => ({ track: track('T', durationMs), positionMs: 9_000 });
+    const at = (durationMs: number) =>
+      estimateQueue(
+        {
+          report: report({ current: current(durationMs), upcoming: [], loop: 'off', volume: 100 }),
+          receivedAt: 0,
+        },
+        5_000,
+      )?.current?.positionMs;
+
+    expect(at(10_000)).toBe(10_000);
+    expect(at(0)).toBe(14_000);
+  });
+
+  it('returns the queue unchanged without a current track, and null without a queue', () => {
+    const queue = { current: null, upcoming: [track('One')], loop: 'queue' as const, volume: 100 };
+
+    expect(estimateQueue({ report: report(queue), receivedAt: 0 }, 99_000)).toEqual(queue);
+    expect(estimateQueue({ report: report(undefined), receivedAt: 0 }, 99_000)).toBeNull();
+  });
+});
+
+describe(resolveSessionConflict.name, () => {
+  it('keeps the claim with the more recent activity, whatever the order', () => {
+    const older = { agentId: 'agent1', lastActivityAt: 1_000 };
+    const newer = { agentId: 'agent2', lastActivityAt: 2_000 };
+
+    expect(resolveSessionConflict(older, newer)).toBe(newer);
+    expect(resolveSessionConflict(newer, older)).toBe(newer);
+  });
+
+  it('breaks a tie by the smaller agent id', () => {
+    const a = { agentId: 'agent1', lastActivityAt: 1_000 };
+    const b = { agentId: 'agent2', lastActivityAt: 1_000 };
+
+    expect(resolveSessionConflict(a, b)).toBe(a);
+    expect(resolveSessionConflict(b, a)).toBe(a);
+  });
+});

@@ -1,0 +1,181 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ChopsticksMetrics } from '@app/metrics';
+import type { QueueSnapshot } from '@app/protocol';
+import { Allocator, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
+import { AgentGatewayEvents, AgentRpcClient } from '../agent-gateway';
+import { formatDuration } from '../music';
+import { estimateQueue, QueueSnapshots } from './queue-snapshots';
+import { FAILOVER_MAX_ATTEMPTS } from './session-recovery.constants';
+import { SessionNotifier } from './session-notifier';
+
+/** How a failover ended (`chopsticks_session_failovers_total{outcome}`). */
+export type FailoverOutcome = 'ok' | 'no-free-agents' | 'failed';
+
+/** What {@link SessionFailoverService.failover} did for one lost session. */
+export interface FailoverResult {
+  outcome: FailoverOutcome;
+  /** The agent that took over (outcome `ok`). */
+  agentId: string | null;
+  /** The queue handed to it (outcome `ok`). */
+  queue: QueueSnapshot | null;
+}
+
+/**
+ * Failover (SPEC §5, ACCEPTANCE I3, A6): when an agent dies (socket closed, stale, `agent.gone`)
+ * the registry releases its sessions as `agent-offline`; for each music session this service
+ * asks the {@link Allocator} for another idle, ready agent of the same guild (so nothing is
+ * double-booked), sends it `session.resume` with the dead agent's last reported queue (position
+ * estimated to the moment of death) and tells the text channel. With no free agent, or when the
+ * resume fails on every agent tried, the session stays released and the text channel is told.
+ * Assistant sessions end with a notice (no failover). Until the new agent is bound a lookup
+ * answers `agent-offline`; afterwards it returns the new agent (A6). Nothing happens while the
+ * controller itself shuts down.
+ */
+@Injectable()
+export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SessionFailoverService.name);
+  private readonly unsubscribers: (() => void)[] = [];
+  private readonly pending: { session: Session; diedAt: number }[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private scheduled: NodeJS.Immediate | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly events: AgentGatewayEvents,
+    private readonly sessions: SessionRegistry,
+    private readonly allocator: Allocator,
+    private readonly rpc: AgentRpcClient,
+    private readonly snapshots: QueueSnapshots,
+    private readonly notifier: SessionNotifier,
+    private readonly metrics: ChopsticksMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribers.push(
+      this.sessions.events.on('session.released', ({ session, reason }) => {
+        if (reason !== ReleaseReason.AgentOffline || this.stopping) return;
+        this.pending.push({ session, diedAt: Date.now() });
+        this.scheduled ??= setImmediate(() => this.drainPending());
+      }),
+      // Emitted in the same tick as the releases, before the scheduled drain runs.
+      this.events.on('agents.lost', ({ reason }) => {
+        if (reason === 'shutdown') this.stopping = true;
+      }),
+    );
+  }
+
+  /** Stops taking new failovers and waits for the running ones. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  onModuleDestroy(): void {
+    this.stopping = true;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+  }
+
+  /**
+   * Hands a lost music session to another agent of its guild.
+   * @param lost the released session of the dead agent
+   * @param diedAt epoch ms the agent was lost (the queue position is estimated for this moment)
+   * @returns the outcome; never throws (failures are logged, counted and told to the channel)
+   */
+  async failover(lost: Session, diedAt: number): Promise<FailoverResult> {
+    const received = this.snapshots.take(lost.agentId, lost.guildId);
+    const queue =
+      received && received.report.voiceChannelId === lost.voiceChannelId
+        ? estimateQueue(received, diedAt)
+        : null;
+    const dead = this.notifier.mention(lost.agentId);
+    const stopped = `${dead} went offline, so the music in <#${lost.voiceChannelId}> stopped. Run /music play to start again.`;
+    if (!queue || (!queue.current && queue.upcoming.length === 0)) {
+      this.logger.log(`music session ${lost.sessionId} of ${lost.agentId} lost with no queue to resume`);
+      await this.notifier.toChannel(lost.textChannelId, stopped);
+      return this.count({ outcome: 'failed', agentId: null, queue: null });
+    }
+
+    for (let attempt = 1; attempt <= FAILOVER_MAX_ATTEMPTS; attempt++) {
+      if (this.stopping) return { outcome: 'failed', agentId: null, queue };
+      const allocation = this.allocator.allocate({
+        guildId: lost.guildId,
+        voiceChannelId: lost.voiceChannelId,
+        kind: 'music',
+        userId: lost.ownerUserId ?? '',
+        textChannelId: lost.textChannelId,
+        preferredPoolId: lost.poolId,
+      });
+      if (!allocation.ok) {
+        this.logger.log(
+          `no agent to take over music session ${lost.sessionId} of ${lost.agentId}: ${allocation.reason}`,
+        );
+        await this.notifier.toChannel(lost.textChannelId, stopped);
+        return this.count({ outcome: 'no-free-agents', agentId: null, queue });
+      }
+      if (allocation.reused) {
+        // Someone already started a new session for the channel (e.g. /music play): leave it be.
+        this.logger.log(
+          `music session key of ${lost.sessionId} already taken by ${allocation.agent.agentId}`,
+        );
+        return { outcome: 'failed', agentId: null, queue };
+      }
+      const session = allocation.session;
+      try {
+        const result = await this.rpc.call(session.agentId, 'session.resume', {
+          guildId: lost.guildId,
+          voiceChannelId: lost.voiceChannelId,
+          ...(lost.textChannelId ? { textChannelId: lost.textChannelId } : {}),
+          queue,
+        });
+        this.sessions.touch(session.sessionId);
+        const resumed = result.resumed
+          ? ` and resumed **${result.resumed.track.title}** at ${formatDuration(result.resumed.positionMs)}`
+          : ' and took over the queue';
+        this.logger.log(
+          `music session in ${lost.guildId}/${lost.voiceChannelId} failed over from ${lost.agentId} to ${session.agentId}`,
+        );
+        await this.notifier.toChannel(
+          lost.textChannelId,
+          `🔁 ${dead} dropped out; ${this.notifier.mention(session.agentId)} took over${resumed}.`,
+        );
+        return this.count({ outcome: 'ok', agentId: session.agentId, queue });
+      } catch (error) {
+        this.logger.warn(
+          `session.resume on ${session.agentId} failed (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`,
+        );
+        this.allocator.release(session.sessionId, ReleaseReason.Failover);
+      }
+    }
+    await this.notifier.toChannel(lost.textChannelId, stopped);
+    return this.count({ outcome: 'failed', agentId: null, queue });
+  }
+
+  private drainPending(): void {
+    this.scheduled = null;
+    for (const { session, diedAt } of this.pending.splice(0)) {
+      if (this.stopping) return;
+      const work =
+        session.kind === 'music'
+          ? this.failover(session, diedAt)
+          : this.notifier.toChannel(
+              session.textChannelId,
+              `${this.notifier.mention(session.agentId)} went offline, so the assistant session in <#${session.voiceChannelId}> ended.`,
+            );
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    }
+  }
+
+  private count(result: FailoverResult): FailoverResult {
+    this.metrics.sessionFailovers.inc({ outcome: result.outcome });
+    return result;
+  }
+}

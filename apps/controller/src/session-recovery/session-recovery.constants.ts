@@ -1,0 +1,19 @@
+/** DI token of {@link SessionRecoveryOptions}. */
+export const SESSION_RECOVERY_OPTIONS = Symbol('SESSION_RECOVERY_OPTIONS');
+
+/** Default idle-release threshold (s) when a guild has no override (SPEC §5: 30 min). */
+export const DEFAULT_IDLE_RELEASE_SECONDS = 1800;
+
+/** Default period of the idle sweep (s, SPEC §5). */
+export const DEFAULT_IDLE_SWEEP_INTERVAL_SECONDS = 60;
+
+/** Agents tried per failover before the session is released with a notice. */
+export const FAILOVER_MAX_ATTEMPTS = 2;
+
+/** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`). */
+export interface SessionRecoveryOptions {
+  /** Idle threshold (s) for guilds without an override. */
+  idleReleaseSeconds: number;
+  /** Period of the idle sweep (s). */
+  idleSweepIntervalSeconds: number;
+}

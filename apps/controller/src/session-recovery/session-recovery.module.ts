@@ -1,0 +1,44 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscordModule } from '../discord';
+import { IdleReleaseSweeper } from './idle-release.sweeper';
+import { QueueSnapshots } from './queue-snapshots';
+import { SessionFailoverService } from './session-failover.service';
+import { SessionNotifier } from './session-notifier';
+import { SESSION_RECOVERY_OPTIONS, type SessionRecoveryOptions } from './session-recovery.constants';
+import { SessionRestoreService } from './session-restore.service';
+
+/** Options of {@link SessionRecoveryModule.forRoot}. */
+export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
+  /**
+   * The app's configured `AgentGatewayModule` (the same dynamic module instance the app imports):
+   * it provides `AgentRpcClient`, `AgentGatewayEvents` and the sessions registries.
+   */
+  agentGateway: DynamicModule;
+  /** The app's configured `PoolsModule` instance (provides `GuildSettingsService`). */
+  pools: DynamicModule;
+}
+
+/**
+ * Sessions at full strength in the controller (SPEC §5): failover with queue handoff, the idle
+ * release sweep and session restore after a controller restart. Needs the global
+ * `ChopsticksMetrics` and the necord client.
+ */
+@Module({})
+export class SessionRecoveryModule {
+  static forRoot(options: SessionRecoveryModuleOptions): DynamicModule {
+    const { agentGateway, pools, ...tuning } = options;
+    return {
+      module: SessionRecoveryModule,
+      imports: [agentGateway, pools, DiscordModule],
+      providers: [
+        { provide: SESSION_RECOVERY_OPTIONS, useValue: tuning },
+        QueueSnapshots,
+        SessionNotifier,
+        SessionFailoverService,
+        IdleReleaseSweeper,
+        SessionRestoreService,
+      ],
+      exports: [SessionFailoverService, IdleReleaseSweeper, SessionRestoreService, QueueSnapshots],
+    };
+  }
+}
