@@ -4,11 +4,12 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { Client } from 'discord.js';
 import { effectiveIdleReleaseSeconds, GuildSettingsService } from '@app/pools';
 import { Allocator, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
-import { AgentRpcClient } from '../agent-gateway';
+import { AgentGatewayEvents, AgentRpcClient } from '../agent-gateway';
 import { QueueSnapshots } from './queue-snapshots';
 import { SESSION_RECOVERY_OPTIONS, type SessionRecoveryOptions } from './session-recovery.constants';
 import { SessionNotifier } from './session-notifier';
@@ -19,10 +20,10 @@ export type IdleVerdict = 'release' | 'active' | 'playing' | 'humans' | 'humans-
 /**
  * Idle release (SPEC §5, ACCEPTANCE I1, I2). Every `IDLE_SWEEP_INTERVAL_SECONDS` it looks at each
  * music session and releases it when all of these hold:
- * - **idle**: nothing is playing (the agent's latest report has no current track) and there was
- *   no command or playback activity for the guild's threshold — activity is the later of the
- *   session's `lastActivityAt` (commands touch it; track starts are reported by the agent) and
- *   the `lastActivityAt` in the agent's latest report;
+ * - **idle**: nothing is playing (the agent's latest report has no current track, or a
+ *   `queue.end` came after the last `track.start`) and there was no command or playback activity
+ *   for the guild's threshold — activity is the later of the session's `lastActivityAt` (commands
+ *   and `track.start` events touch it) and the `lastActivityAt` in the agent's latest report;
  * - the threshold is the guild's `idle_release_seconds` override, else `IDLE_RELEASE_SECONDS`
  *   (1800); a guild with 0 (disabled) is never swept;
  * - **no human** is in the voice channel, per the controller's voice-state cache (bots and our
@@ -32,9 +33,10 @@ export type IdleVerdict = 'release' | 'active' | 'playing' | 'humans' | 'humans-
  * direct message. Counted as `chopsticks_session_releases_total{reason="idle"}`.
  */
 @Injectable()
-export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdleReleaseSweeper implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdleReleaseSweeper.name);
   private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
   private running: Promise<number> | null = null;
 
   constructor(
@@ -46,7 +48,16 @@ export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplication
     private readonly settings: GuildSettingsService,
     private readonly notifier: SessionNotifier,
     private readonly client: Client,
+    private readonly events: AgentGatewayEvents,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.on('agent.event', ({ agentId, event }) => {
+      if (event.name !== 'track.start') return;
+      const session = this.sessions.agentSessionInGuild(agentId, event.guildId);
+      if (session) this.sessions.touch(session.sessionId);
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweep(), this.options.idleSweepIntervalSeconds * 1000);
@@ -54,6 +65,7 @@ export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
@@ -77,7 +89,7 @@ export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplication
     if (thresholdSeconds === null) return 'disabled';
     const latest = this.snapshots.latest(session.agentId, session.guildId);
     const report = latest?.report.voiceChannelId === session.voiceChannelId ? latest.report : undefined;
-    if (report?.queue?.current) return 'playing';
+    if (report && this.snapshots.isPlaying(session.agentId, session.guildId)) return 'playing';
     const activity = Math.max(session.lastActivityAt, report?.lastActivityAt ?? 0);
     if (now - activity < thresholdSeconds * 1000) return 'active';
     const humans = this.humansIn(session.guildId, session.voiceChannelId);
@@ -125,15 +137,15 @@ export class IdleReleaseSweeper implements OnApplicationBootstrap, OnApplication
       }
     }
     const agent = this.notifier.mention(session.agentId);
-    const minutes = Math.max(1, Math.round(thresholdSeconds / 60));
+    const idle = thresholdSeconds < 60 ? `${thresholdSeconds} s` : `${Math.round(thresholdSeconds / 60)} min`;
     const where = `<#${session.voiceChannelId}>`;
     await this.notifier.toChannel(
       session.textChannelId,
-      `💤 ${agent} left ${where} after ${minutes} min without music or listeners.`,
+      `💤 ${agent} left ${where} after ${idle} without music or listeners.`,
     );
     await this.notifier.toUser(
       session.ownerUserId,
-      `💤 The music session you started in ${where} was idle for ${minutes} min with nobody listening, so ${agent} left. Run /music play to start again.`,
+      `💤 The music session you started in ${where} was idle for ${idle} with nobody listening, so ${agent} left. Run /music play to start again.`,
     );
   }
 

@@ -40,6 +40,8 @@ export function estimateQueue(received: ReceivedReport, atMs: number): QueueSnap
 export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
   /** agentId → guildId → latest report. */
   private readonly byAgent = new Map<string, Map<string, ReceivedReport>>();
+  /** `agentId/guildId` of players whose queue ended after their last track start. */
+  private readonly ended = new Set<string>();
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
@@ -50,6 +52,10 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribers.push(
       this.events.on('session.report', ({ agentId, sessions }) => this.record(agentId, sessions)),
+      this.events.on('agent.event', ({ agentId, event }) => {
+        if (event.name === 'track.start') this.ended.delete(`${agentId}/${event.guildId}`);
+        else if (event.name === 'queue.end') this.ended.add(`${agentId}/${event.guildId}`);
+      }),
       this.events.on('agents.announced', ({ agents }) => {
         for (const agent of agents) if (agent.sessions) this.record(agent.agentId, agent.sessions);
       }),
@@ -79,6 +85,15 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
     return this.byAgent.get(agentId)?.get(guildId);
   }
 
+  /**
+   * Whether the agent's player in the guild is playing: its latest report has a current track
+   * and no `queue.end` came after the last `track.start`.
+   */
+  isPlaying(agentId: string, guildId: string): boolean {
+    const current = this.latest(agentId, guildId)?.report.queue?.current;
+    return current != null && !this.ended.has(`${agentId}/${guildId}`);
+  }
+
   /** Returns and forgets the agent's latest report in the guild (a failover takes it once). */
   take(agentId: string, guildId: string): ReceivedReport | undefined {
     const report = this.latest(agentId, guildId);
@@ -87,6 +102,7 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
   }
 
   private forget(agentId: string, guildId: string): void {
+    this.ended.delete(`${agentId}/${guildId}`);
     const guilds = this.byAgent.get(agentId);
     if (!guilds?.delete(guildId)) return;
     if (guilds.size === 0) this.byAgent.delete(agentId);
