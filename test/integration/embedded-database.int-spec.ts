@@ -2,6 +2,7 @@ import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_proc
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -177,5 +178,128 @@ describe('embedded database (PGlite)', () => {
     server.stdin.end();
     expect(await exited).toBe(0);
     expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
+  });
+});
+
+/** A `watch` child: a process that joined the embedded database with a TypeORM pool, as an app does. */
+interface JoinedProcess {
+  child: ChildProcessWithoutNullStreams;
+  hello: { url: string; isServer: boolean; pid: number };
+  /** Sends one command line and resolves with the child's next JSON line. */
+  ask(command: string): Promise<{ pools?: number; error?: string; isServer: boolean }>;
+}
+
+async function startJoinedProcess(dataDir: string): Promise<JoinedProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD, 'watch', dataDir], { cwd: ROOT });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(line);
+    else lines.push(line);
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const line = lines.shift();
+      if (line !== undefined) return resolve(line);
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`joined child exited ${code}: ${err}`)));
+    });
+  const hello = JSON.parse(await nextLine()) as JoinedProcess['hello'];
+  return {
+    child,
+    hello,
+    ask: async (command) => {
+      child.stdin.write(`${command}\n`);
+      return JSON.parse(await nextLine()) as { pools?: number; error?: string; isServer: boolean };
+    },
+  };
+}
+
+/** Asks `count` until the process answers with data (at most 120 tries, 500 ms apart). */
+async function countWhenAnswered(joined: JoinedProcess): Promise<number> {
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    const answer = await joined.ask('count');
+    if (answer.pools !== undefined) return answer.pools;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`process ${joined.child.pid} never got the database back`);
+}
+
+/** Reads server.json until it names a live server other than `formerPid` (bounded like above). */
+async function nextAnnouncement(dataDir: string, formerPid: number): Promise<EmbeddedServerInfo> {
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    try {
+      const info = JSON.parse(readFileSync(path.join(dataDir, 'server.json'), 'utf8')) as EmbeddedServerInfo;
+      if (info.pid !== formerPid) return info;
+    } catch {
+      // not announced yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('no process took over the embedded database');
+}
+
+describe('embedded database handover (PGlite)', () => {
+  let dataDir: string;
+  let server: ChildProcessWithoutNullStreams;
+  let announced: { url: string; isServer: boolean; shared: boolean };
+  const joined: JoinedProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'chopsticks-pglite-handover-'));
+    await seedDataDir(dataDir);
+    ({ child: server, announced } = await serve(dataDir));
+  });
+
+  afterAll(async () => {
+    const children = [server, ...joined.map((process) => process.child)].filter(
+      (child) => child && child.exitCode === null && child.signalCode === null,
+    );
+    await Promise.all(
+      children.map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.stdin.end();
+        return exited;
+      }),
+    );
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('when the serving process gets SIGTERM, one joined process serves the same data on the same URL and the other keeps working', async () => {
+    joined.push(...(await Promise.all([startJoinedProcess(dataDir), startJoinedProcess(dataDir)])));
+    for (const process of joined)
+      expect(process.hello).toEqual({ url: announced.url, isServer: false, pid: process.child.pid });
+    const writer = new Client({ connectionString: announced.url });
+    await writer.connect();
+    await writer.query(
+      `INSERT INTO agent_pools (id, owner_id, name) VALUES ('pool_handover', '1', 'Handover')`,
+    );
+    await writer.end();
+    expect(await joined[0].ask('count')).toEqual({ pools: 1, isServer: false });
+
+    const formerPid = server.pid!;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+
+    const info = await nextAnnouncement(dataDir, formerPid);
+    expect(info).toMatchObject({ host: '127.0.0.1', port: Number(new URL(announced.url).port) });
+    const winner = joined.find((process) => process.child.pid === info.pid);
+    expect(winner).toBeDefined();
+    expect(await Promise.all(joined.map(countWhenAnswered))).toEqual([1, 1]);
+    const answers = await Promise.all(joined.map((process) => process.ask('count')));
+    expect(answers).toEqual(joined.map((process) => ({ pools: 1, isServer: process === winner })));
+  });
+
+  it('a process started after the handover joins the new server at the same URL', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', CHILD, 'query', dataDir],
+      { cwd: ROOT },
+    );
+    expect(JSON.parse(stdout)).toEqual({ url: announced.url, isServer: false, pools: 1 });
   });
 });

@@ -23,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   startTimeoutMs?: number;
   /** Socket connections the server accepts across all processes (default 32). */
   maxConnections?: number;
+  /**
+   * How often a process that joined another process's server checks that it still runs (default
+   * 1 000 ms). When it is gone and `server.lock` is free, this process takes over.
+   */
+  watchIntervalMs?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -33,6 +38,10 @@ const HOST = '127.0.0.1';
  * `server.json`); later processes, or later callers in the same process, connect to that server
  * instead of opening the same files. PGlite has a single Postgres session shared by every socket
  * (the socket server serializes transactions), so clients should keep one connection each.
+ *
+ * A process that joined watches the server; when the serving process is gone and `server.lock`
+ * is free, one joiner (whoever creates the lock) serves the same folder on the same port, so
+ * the URL — and every pg pool built on it — keeps working (see {@link openEmbeddedPostgres}).
  */
 export class EmbeddedPostgres {
   private closed = false;
@@ -40,14 +49,29 @@ export class EmbeddedPostgres {
   private constructor(
     /** `postgres://postgres@127.0.0.1:<port>/postgres` */
     readonly url: string,
-    /** True when this process serves the database. */
-    readonly isServer: boolean,
-    private readonly release: () => Promise<void>,
+    private serving: boolean,
+    private release: () => Promise<void>,
   ) {}
 
   /** @internal */
   static create(url: string, isServer: boolean, release: () => Promise<void>): EmbeddedPostgres {
     return new EmbeddedPostgres(url, isServer, release);
+  }
+
+  /** True when this process serves the database (from the start, or since it took over). */
+  get isServer(): boolean {
+    return this.serving;
+  }
+
+  /** @internal called by the watcher once this process serves the folder. */
+  becameServer(release: () => Promise<void>): void {
+    this.serving = true;
+    this.release = release;
+  }
+
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Releases this handle; the server stops when its process's last handle is closed. */
@@ -67,7 +91,8 @@ interface LocalServer {
 const localServers = new Map<string, Promise<LocalServer>>();
 
 /**
- * Serves or joins the embedded database in `dataDir`.
+ * Serves or joins the embedded database in `dataDir`. A joining process watches the server
+ * (`watchIntervalMs`, unref'd timer) and takes over when it is gone — see {@link EmbeddedPostgres}.
  * @throws PoolsException EMBEDDED_DATABASE_UNAVAILABLE when another live process holds the
  *   folder but never announces a reachable server within `startTimeoutMs`.
  */
@@ -83,7 +108,7 @@ export async function openEmbeddedPostgres(options: EmbeddedPostgresOptions): Pr
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     const remote = await findRunningServer(dataDir);
-    if (remote) return EmbeddedPostgres.create(urlFor(remote.port), false, () => Promise.resolve());
+    if (remote) return joinServer(dataDir, remote.port, options);
     if (tryAcquireLock(dataDir)) {
       const starting = startServer(dataDir, options.maxConnections ?? 32);
       localServers.set(dataDir, starting);
@@ -116,13 +141,79 @@ async function releaseLocal(dataDir: string): Promise<void> {
   await server.stop();
 }
 
-async function startServer(dataDir: string, maxConnections: number): Promise<LocalServer> {
+/**
+ * A handle on a server run by another process, plus its watcher: every `watchIntervalMs` it
+ * checks that a server still answers (announced in `server.json` by a live pid, or answering on
+ * our port); when none does and `server.lock` can be created, this process serves the same data
+ * folder on the same port and re-announces it. Losing the lock race just means watching the
+ * winner. The timer is unref'd and stops when the handle is closed.
+ */
+function joinServer(dataDir: string, port: number, options: EmbeddedPostgresOptions): EmbeddedPostgres {
+  let timer: NodeJS.Timeout | undefined;
+  const stopWatching = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const handle = EmbeddedPostgres.create(urlFor(port), false, () => {
+    stopWatching();
+    return Promise.resolve();
+  });
+  let checking = false;
+  const check = async (): Promise<void> => {
+    if (checking || handle.isClosed) return;
+    checking = true;
+    try {
+      const takenOver = await takeOverIfGone(dataDir, port, options.maxConnections ?? 32);
+      if (!takenOver || handle.isClosed) return;
+      stopWatching();
+      handle.becameServer(() => releaseLocal(dataDir));
+    } finally {
+      checking = false;
+    }
+  };
+  timer = setInterval(() => {
+    check().catch((error: unknown) => {
+      process.emitWarning(
+        `Embedded database in ${dataDir}: take-over attempt failed (${error instanceof Error ? error.message : String(error)}); retrying.`,
+      );
+    });
+  }, options.watchIntervalMs ?? 1000);
+  timer.unref();
+  return handle;
+}
+
+/**
+ * One watcher tick. @returns true when this process now serves `dataDir` (it took over, or
+ * another handle of this process already did, whose reference is then shared).
+ */
+async function takeOverIfGone(dataDir: string, port: number, maxConnections: number): Promise<boolean> {
+  const local = localServers.get(dataDir);
+  if (local) {
+    (await local).references += 1;
+    return true;
+  }
+  if (await findRunningServer(dataDir)) return false;
+  if (await canConnect(port)) return false;
+  // A dead holder's lock is cleared by the first call; the second may then create ours.
+  if (!tryAcquireLock(dataDir) && !tryAcquireLock(dataDir)) return false;
+  const starting = startServer(dataDir, maxConnections, port);
+  localServers.set(dataDir, starting);
+  try {
+    await starting;
+    return true;
+  } catch (error) {
+    localServers.delete(dataDir);
+    removeQuietly(lockPath(dataDir));
+    throw error;
+  }
+}
+
+async function startServer(dataDir: string, maxConnections: number, port = 0): Promise<LocalServer> {
   const db = await PGlite.create(path.join(dataDir, 'pgdata'));
-  const socketServer = new PGLiteSocketServer({ db, host: HOST, port: 0, maxConnections });
+  const socketServer = new PGLiteSocketServer({ db, host: HOST, port, maxConnections });
   try {
     await socketServer.start();
-    const port = Number(socketServer.getServerConn().split(':').pop());
-    const url = urlFor(port);
+    const url = urlFor(Number(socketServer.getServerConn().split(':').pop()));
     const dataSource = createDataSource(url, { embedded: true, applicationName: 'chopsticks-migrate' });
     await dataSource.initialize();
     try {
@@ -132,7 +223,7 @@ async function startServer(dataDir: string, maxConnections: number): Promise<Loc
     }
     const info: EmbeddedServerInfo = {
       host: HOST,
-      port,
+      port: Number(new URL(url).port),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
