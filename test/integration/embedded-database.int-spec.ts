@@ -294,6 +294,20 @@ describe('embedded database handover (PGlite)', () => {
     expect(answers).toEqual(joined.map((process) => ({ pools: 1, isServer: process === winner })));
   });
 
+  it('when the process that took over is killed (SIGKILL, no cleanup), the remaining one takes over with the data intact', async () => {
+    const current = JSON.parse(readFileSync(path.join(dataDir, 'server.json'), 'utf8')) as EmbeddedServerInfo;
+    const killed = joined.find((process) => process.child.pid === current.pid)!;
+    const survivor = joined.find((process) => process !== killed)!;
+    const exited = new Promise((resolve) => killed.child.once('exit', resolve));
+    killed.child.kill('SIGKILL');
+    await exited;
+
+    const info = await nextAnnouncement(dataDir, current.pid);
+    expect(info).toMatchObject({ pid: survivor.child.pid, port: Number(new URL(announced.url).port) });
+    expect(await countWhenAnswered(survivor)).toBe(1);
+    expect(await survivor.ask('count')).toEqual({ pools: 1, isServer: true });
+  });
+
   it('a process started after the handover joins the new server at the same URL', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
