@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'discord.js';
+import { NecordBaseDiscovery } from 'necord';
 import { listeningPort, startHttpApp } from '@app/lifecycle';
 import {
   type ApplicationCreated,
@@ -122,6 +123,34 @@ export async function until(check: () => boolean, what: string, timeoutMs = 20_0
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Runs `start` (booting a second controller app in this process) with necord's handler binding
+ * set to "last app wins". necord keeps each slash command's and listener's discovery object in
+ * decorator metadata — shared by every app in the process — and binds it to the first app's
+ * instance only (`setContextCallback` / `setDiscoveryMeta` use `??=`), so without this a
+ * restarted in-process controller would answer interactions with the closed app's providers.
+ */
+async function withNecordRebinding<T>(start: () => Promise<T>): Promise<T> {
+  type Rebindable = { contextCallback: unknown; discovery: unknown };
+  const prototype = NecordBaseDiscovery.prototype as unknown as {
+    setContextCallback(fn: unknown): void;
+    setDiscoveryMeta(meta: unknown): void;
+  };
+  const { setContextCallback, setDiscoveryMeta } = prototype;
+  prototype.setContextCallback = function (this: Rebindable, fn: unknown) {
+    this.contextCallback = fn;
+  };
+  prototype.setDiscoveryMeta = function (this: Rebindable, meta: unknown) {
+    this.discovery = meta;
+  };
+  try {
+    return await start();
+  } finally {
+    prototype.setContextCallback = setContextCallback;
+    prototype.setDiscoveryMeta = setDiscoveryMeta;
   }
 }
 
@@ -295,7 +324,9 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
         controllerCloser = null;
         stack.controller = null;
         await close();
-        const app = await stack.startController({ ...env, AGENT_CONTROL_PORT: String(port) });
+        const app = await withNecordRebinding(() =>
+          stack.startController({ ...env, AGENT_CONTROL_PORT: String(port) }),
+        );
         // Keep the closing order (runners before the controller that they talk to).
         if (slot >= 0 && controllerCloser) closers.splice(closers.indexOf(controllerCloser), 1);
         if (slot >= 0 && controllerCloser) closers.splice(slot, 0, controllerCloser);
