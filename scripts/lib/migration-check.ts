@@ -28,8 +28,9 @@ export interface MigrationCheckOptions {
 
 /**
  * The `ci:migrations` check: file names/order/class names, then a fresh temporary database
- * migrated to head and compared with the entities (`createSchemaBuilder().log()`); the
- * temporary database is always dropped.
+ * migrated to head and compared with the entities (`findSchemaDrift`: TypeORM's
+ * `createSchemaBuilder().log()` plus CHECK expressions such as those generated from code enums,
+ * which TypeORM only compares by name); the temporary database is always dropped.
  */
 export async function checkMigrations(options: MigrationCheckOptions): Promise<MigrationCheckReport> {
   const fileProblems = checkMigrationFiles();
