@@ -1,5 +1,7 @@
 import type { SessionReport } from '@app/protocol';
-import { estimateQueue } from './queue-snapshots';
+import { AgentRegistry, ReleaseReason, SessionRegistry } from '@app/sessions';
+import { AgentGatewayEvents } from '../agent-gateway';
+import { estimateQueue, QueueSnapshots } from './queue-snapshots';
 import { resolveSessionConflict } from './session-restore.service';
 
 const track = (title: string, durationMs = 200_000) => ({
@@ -74,5 +76,71 @@ describe(resolveSessionConflict.name, () => {
 
     expect(resolveSessionConflict(a, b)).toBe(a);
     expect(resolveSessionConflict(b, a)).toBe(a);
+  });
+});
+
+describe(QueueSnapshots.name, () => {
+  const guildId = '100000000000000001';
+  const playing = report({
+    current: { track: track('One'), positionMs: 1_000 },
+    upcoming: [],
+    loop: 'off',
+    volume: 100,
+  });
+  let events: AgentGatewayEvents;
+  let sessions: SessionRegistry;
+  let sut: QueueSnapshots;
+
+  beforeEach(() => {
+    events = new AgentGatewayEvents();
+    sessions = new SessionRegistry(new AgentRegistry());
+    sut = new QueueSnapshots(events, sessions);
+    sut.onModuleInit();
+  });
+
+  afterEach(() => sut.onModuleDestroy());
+
+  it('keeps the latest report per agent and guild, and counts a queue end as not playing until the next track start', () => {
+    events.emit('session.report', { agentId: 'agent1', runnerId: 'r1', sessions: [playing] });
+    expect(sut.isPlaying('agent1', guildId)).toBe(true);
+
+    events.emit('agent.event', {
+      agentId: 'agent1',
+      runnerId: 'r1',
+      at: 0,
+      event: { name: 'queue.end', guildId },
+    });
+    expect(sut.isPlaying('agent1', guildId)).toBe(false);
+    expect(sut.queueEnded('agent1', guildId)).toBe(true);
+
+    events.emit('agent.event', {
+      agentId: 'agent1',
+      runnerId: 'r1',
+      at: 0,
+      event: { name: 'track.start', guildId, track: track('Two') },
+    });
+    expect(sut.isPlaying('agent1', guildId)).toBe(true);
+  });
+
+  it('hands a report to a failover once, and forgets it when the session ends for another reason than an offline agent', () => {
+    events.emit('session.report', { agentId: 'agent1', runnerId: 'r1', sessions: [playing] });
+
+    expect(sut.take('agent1', guildId)?.report).toEqual(playing);
+    expect(sut.take('agent1', guildId)).toBeUndefined();
+
+    const agents = new AgentRegistry();
+    const registry = new SessionRegistry(agents);
+    const other = new QueueSnapshots(events, registry);
+    other.onModuleInit();
+    const session = registry.bind({
+      guildId,
+      voiceChannelId: playing.voiceChannelId,
+      kind: 'music',
+      agentId: 'agent2',
+    });
+    events.emit('session.report', { agentId: 'agent2', runnerId: 'r1', sessions: [playing] });
+    registry.release(session.sessionId, ReleaseReason.User);
+    expect(other.latest('agent2', guildId)).toBeUndefined();
+    other.onModuleDestroy();
   });
 });

@@ -91,7 +91,12 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
    */
   isPlaying(agentId: string, guildId: string): boolean {
     const current = this.latest(agentId, guildId)?.report.queue?.current;
-    return current != null && !this.ended.has(`${agentId}/${guildId}`);
+    return current != null && !this.queueEnded(agentId, guildId);
+  }
+
+  /** Whether a `queue.end` came from the agent's player in the guild after its last `track.start`. */
+  queueEnded(agentId: string, guildId: string): boolean {
+    return this.ended.has(`${agentId}/${guildId}`);
   }
 
   /** Returns and forgets the agent's latest report in the guild (a failover takes it once). */

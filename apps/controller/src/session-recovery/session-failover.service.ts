@@ -90,11 +90,14 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
    * @returns the outcome; never throws (failures are logged, counted and told to the channel)
    */
   async failover(lost: Session, diedAt: number): Promise<FailoverResult> {
+    const ended = this.snapshots.queueEnded(lost.agentId, lost.guildId);
     const received = this.snapshots.take(lost.agentId, lost.guildId);
-    const queue =
+    let queue =
       received && received.report.voiceChannelId === lost.voiceChannelId
         ? estimateQueue(received, diedAt)
         : null;
+    // The last track finished after the report: there is nothing left to resume.
+    if (queue && ended) queue = { ...queue, current: null };
     const dead = this.notifier.mention(lost.agentId);
     const stopped = `${dead} went offline, so the music in <#${lost.voiceChannelId}> stopped. Run /music play to start again.`;
     if (!queue || (!queue.current && queue.upcoming.length === 0)) {
