@@ -423,7 +423,12 @@ export class DiscordGateway {
    * Voice State Update (op 4) — Topics › Gateway Events › Update Voice State and Topics › Voice
    * Connections › Retrieving Voice Server Information: joining answers VOICE_STATE_UPDATE (to
    * every bot of the guild with GUILD_VOICE_STATES) then VOICE_SERVER_UPDATE (to this bot);
-   * `channel_id: null` leaves with a VOICE_STATE_UPDATE only.
+   * `channel_id: null` leaves with a VOICE_STATE_UPDATE only. A voice connection belongs to the
+   * gateway session whose `session_id` the voice state carries (Voice Connections › Establishing a
+   * Voice Websocket Connection sends that `session_id` with the server `token`), so a join from a
+   * NEW gateway session — e.g. a bot that re-identified after a crash while its old state still
+   * shows it in the channel — is a fresh request and gets a fresh VOICE_SERVER_UPDATE; only a
+   * repeat from the same session for the same channel gets none.
    */
   private voiceStateUpdate(session: GatewaySession, d: unknown): void {
     const data = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
@@ -441,7 +446,8 @@ export class DiscordGateway {
       selfMute: data.self_mute === true,
       selfDeaf: data.self_deaf === true,
     });
-    if (channelId !== null && previous?.channelId !== channelId) {
+    const sameConnection = previous?.channelId === channelId && previous?.sessionId === session.sessionId;
+    if (channelId !== null && !sameConnection) {
       this.dispatch(session, 'VOICE_SERVER_UPDATE', {
         token: randomBytes(8).toString('hex'),
         guild_id: guild.id,

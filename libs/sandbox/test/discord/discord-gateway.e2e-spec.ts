@@ -168,6 +168,30 @@ describe(DiscordSandbox.name, () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('a new gateway session joining the channel its old session was in gets a fresh VOICE_SERVER_UPDATE', async () => {
+    const identify = async () => {
+      const conn = await raw();
+      conn.send({
+        op: 2,
+        d: { token: world.app.token, intents: Intent.Guilds | Intent.GuildVoiceStates, properties: {} },
+      });
+      await conn.next((f) => f.t === 'GUILD_CREATE');
+      return conn;
+    };
+    const join = { op: 4, d: { guild_id: world.guild.guildId, channel_id: world.guild.channels.Music } };
+    const first = await identify();
+    first.send(join);
+    await first.next((f) => f.t === 'VOICE_SERVER_UPDATE');
+    first.ws.terminate();
+    await first.closed;
+
+    const second = await identify();
+    second.send(join);
+    const serverUpdate = await second.next((f) => f.t === 'VOICE_SERVER_UPDATE');
+
+    expect(serverUpdate.d).toMatchObject({ guild_id: world.guild.guildId, token: expect.any(String) });
+  });
+
   it('answers op 4 with VOICE_STATE_UPDATE then VOICE_SERVER_UPDATE, and a leave with a state update only', async () => {
     await loginReady(sut, world.app.token);
     const events: GatewayDispatchPayload[] = [];
