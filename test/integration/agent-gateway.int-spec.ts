@@ -331,16 +331,56 @@ describe(AgentGateway.name, () => {
       expect(h.registry.size).toBe(0);
     });
 
-    it('refuses sockets beyond the total connection cap with 1013 connection-limit', async () => {
+    it('refuses runners beyond the connection cap with 1013 connection-limit; a runner replacing itself still fits', async () => {
       const h = await boot({ maxConnections: 2 });
-      await rawClient(h);
-      await rawClient(h);
-      await waitUntil(() => h.sut.connectionCount === 2, 2_000, 'two connections');
+      const first = await leasedRunner(h, 1);
+      await connect(h, first);
+      await connect(h, await leasedRunner(h, 1));
       const third = await rawClient(h);
+      const thirdRunner = await leasedRunner(h, 1);
+      third.hello({ runnerId: thirdRunner.runnerId, credential: thirdRunner.secret });
       expect(await third.closed).toEqual({ code: 1013, reason: 'connection-limit' });
+      expect(errorFrames(third)).toEqual([
+        expect.objectContaining({ code: 'connection-limit', fatal: true }),
+      ]);
       expect(
         await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'connection-limit' }),
       ).toBe(1);
+      await connect(h, first);
+      expect(h.sut.runnerConnections()).toHaveLength(2);
+    });
+
+    it('unauthenticated sockets have their own budget: beyond it the oldest silent ones are closed 1013 and a real runner still connects at once', async () => {
+      const pendingBudget = 3;
+      const extra = 2;
+      const h = await boot({ maxPendingHellos: pendingBudget, maxConnections: 5 });
+      const closed: { code: number; reason: string }[] = [];
+      for (let i = 0; i < pendingBudget + extra; i += 1) {
+        const client = await rawClient(h);
+        void client.closed.then((info) => closed.push(info));
+        await waitUntil(
+          () => h.sut.connectionCount >= Math.min(i + 1, pendingBudget),
+          2_000,
+          'socket admitted',
+        );
+      }
+      await waitUntil(() => closed.length === extra, 2_000, 'the extra sockets closed');
+      await waitUntil(() => h.sut.connectionCount === pendingBudget, 2_000, 'the budget to hold');
+      expect(closed).toEqual(
+        Array.from({ length: extra }, () => ({ code: 1013, reason: 'connection-limit' })),
+      );
+      expect(
+        await h.metric('chopsticks_gateway_rejected_registrations_total', { reason: 'connection-limit' }),
+      ).toBe(extra);
+
+      const runner = await leasedRunner(h, 2);
+      const client = await liveRunner(h, runner);
+      expect(errorFrames(client)).toEqual([]);
+      expect(h.registry.size).toBe(2);
+      expect(h.sut.runnerConnections()).toEqual([
+        expect.objectContaining({ runnerId: runner.runnerId, agents: 2 }),
+      ]);
+      expect(h.sut.connectionCount).toBe(pendingBudget);
     });
   });
 
@@ -425,6 +465,59 @@ describe(AgentGateway.name, () => {
       expect(agent.ready).toBe(true);
       expect([...agent.guilds]).toEqual([guildId]);
       expect(lost).toEqual([]);
+    });
+
+    it('a runner id is one process: a newer connection replaces the older (1008 replaced), whose late close leaves the newer agents live', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 3);
+      const guildId = testSnowflake();
+      const older = await liveRunner(h, runner, guildId);
+      const olderId = welcomeOf(older).connectionId!;
+      const lost: string[] = [];
+      h.sut.onAgentsLost((agentIds) => lost.push(...agentIds));
+      // The older peer stops reading, so the gateway sees its close only after the newer announced.
+      older.socket.pause();
+      const newer = await liveRunner(h, runner, guildId);
+      const newerId = welcomeOf(newer).connectionId!;
+      expect(h.sut.runnerConnections()).toEqual([
+        expect.objectContaining({ connectionId: newerId, agents: 3 }),
+      ]);
+      expect(h.sut.connectionCount).toBe(2);
+
+      older.socket.resume();
+      expect(await older.closed).toEqual({ code: 1008, reason: 'replaced' });
+      expect(errorFrames(older)).toEqual([
+        expect.objectContaining({ code: ProtocolErrorCode.Replaced, fatal: true }),
+      ]);
+      expect(errorFrames(older)[0].message).toContain(`runner id ${runner.runnerId}`);
+      await waitUntil(() => h.sut.connectionCount === 1, 2_000, 'older connection gone');
+      for (const agentId of runner.agentIds) {
+        const agent = h.registry.get(agentId)!;
+        expect(agent.connectionId).toBe(newerId);
+        expect(agent.ready).toBe(true);
+      }
+      expect(h.registry.agentIdsOfConnection(olderId).size).toBe(0);
+      expect(h.registry.size).toBe(3);
+      expect(lost).toEqual([]);
+      expect(errorFrames(newer)).toEqual([]);
+      expect(await h.metric('chopsticks_agent_connected')).toBe(3);
+    });
+
+    it('a replaced connection is refused before its agents move: its close drops only what the newer has not announced', async () => {
+      const h = await boot();
+      const runner = await leasedRunner(h, 2);
+      const older = await liveRunner(h, runner);
+      const lost: string[] = [];
+      h.sut.onAgentsLost((agentIds) => lost.push(...agentIds));
+      const newer = await connect(h, runner);
+      expect(await older.closed).toEqual({ code: 1008, reason: 'replaced' });
+      await waitUntil(() => h.registry.size === 0, 2_000, 'older agents removed');
+      expect(lost.sort()).toEqual([...runner.agentIds].sort());
+      newer.announce(runner.agentIds.map((agentId) => announcedAgent(agentId, [testSnowflake()])));
+      await waitUntil(() => h.registry.size === 2, 2_000, 'newer agents live');
+      expect(h.sut.runnerConnections()).toEqual([
+        expect.objectContaining({ connectionId: welcomeOf(newer).connectionId, agents: 2 }),
+      ]);
     });
 
     it('B1: a runner whose connection errors then closes and reconnects once has one connection and one registration per agent', async () => {

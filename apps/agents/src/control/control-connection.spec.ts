@@ -75,7 +75,11 @@ class TinyController {
 
 const AGENT = 'agent123456789012345678';
 
-function connectionTo(controller: TinyController, handleRpc: (request: RpcRequestFrame) => Promise<unknown>) {
+function connectionTo(
+  controller: TinyController,
+  handleRpc: (request: RpcRequestFrame) => Promise<unknown>,
+  replaced: (detail: string) => void = () => undefined,
+) {
   return new ControlConnection({
     url: controller.url,
     runnerId: 'runner_0123456789ab',
@@ -83,7 +87,7 @@ function connectionTo(controller: TinyController, handleRpc: (request: RpcReques
     capacity: 5,
     capabilities: ['music'],
     backoff: { baseMs: 20, maxMs: 200 },
-    handler: { announcement: () => [], handleRpc },
+    handler: { announcement: () => [], handleRpc, replaced },
   });
 }
 
@@ -173,5 +177,38 @@ describe(ControlConnection.name, () => {
     expect(controller.closes).toEqual([1001]);
     expect(controller.sockets).toHaveLength(1);
     expect(sut.send({ type: 'ping', ts: 1 })).toBe(false);
+  });
+
+  it.each([
+    ['a close 1008 replaced', (c: TinyController) => c.sockets[0].close(1008, 'replaced')],
+    [
+      'a replaced error about one of its agents',
+      (c: TinyController) =>
+        c.send(0, {
+          type: 'error',
+          code: 'replaced',
+          message: 'newer owner',
+          fatal: false,
+          ref: { agentId: AGENT },
+        }),
+    ],
+  ])('after %s it reports replaced once and never reconnects', async (_what, replace) => {
+    controller = await TinyController.start();
+    const replaced: string[] = [];
+    sut = connectionTo(
+      controller,
+      () => Promise.resolve({}),
+      (detail) => replaced.push(detail),
+    );
+    sut.start();
+    await sut.waitUntilConnected(5_000);
+    replace(controller);
+    await controller.until(() => replaced.length === 1 && controller.closes.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(replaced).toHaveLength(1);
+    expect(sut.replaced).toBe(true);
+    expect(sut.connected).toBe(false);
+    expect(controller.sockets).toHaveLength(1);
+    expect(sut.connectAttempts).toBe(1);
   });
 });

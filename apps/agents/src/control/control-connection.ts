@@ -31,6 +31,12 @@ export interface ControlHandler {
    *   as `internal` with a generic message and logged with an error id.
    */
   handleRpc(request: RpcRequestFrame): Promise<unknown>;
+  /**
+   * Another process connected with this runner id and the controller replaced this connection
+   * (close 1008 `replaced`, or a `replaced` error). Called once; the connection has stopped and
+   * will not reconnect. The runner must stop carrying its identities and exit.
+   */
+  replaced(detail: string): void;
 }
 
 /** Options of {@link ControlConnection}. */
@@ -65,6 +71,13 @@ const FATAL_CODES: ReadonlySet<string> = new Set([
  * A refusal that retrying cannot fix (`auth-failed`, `version-*`) is logged as an error and
  * retried only after the maximum backoff. A controller that goes silent for longer than the
  * `staleAfterMs` it announced is treated as dead (half-open socket) and the socket is replaced.
+ *
+ * A runner id is one process: when the controller replaces this connection because another
+ * process authenticated with the same runner id (close 1008 `replaced`, or an `error` frame with
+ * code `replaced`), the connection stops for good — no reconnect, one error log line — and tells
+ * the handler (`replaced`). A `replaced` error about a single agent means the same thing: the
+ * gateway only reports it when the agent's lease is this runner id's and a newer connection of
+ * this runner id owns the agent.
  */
 export class ControlConnection {
   private readonly logger = new Logger(ControlConnection.name);
@@ -76,6 +89,7 @@ export class ControlConnection {
   private fatal: ErrorFrame | null = null;
   private reconnectFloorMs = 0;
   private stopped = true;
+  private replacedBy: string | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly welcomeWaiters = new Set<() => void>();
   /** How many sockets were opened (tests and diagnostics). */
@@ -83,6 +97,11 @@ export class ControlConnection {
 
   constructor(private readonly options: ControlConnectionOptions) {
     this.backoff = new ReconnectBackoff(options.backoff);
+  }
+
+  /** True once the controller replaced this connection (another process has this runner id). */
+  get replaced(): boolean {
+    return this.replacedBy !== null;
   }
 
   /** True between a `welcome` and the end of that socket. */
@@ -219,6 +238,10 @@ export class ControlConnection {
         this.onWelcome(socket, frame);
         return;
       case 'error':
+        if (frame.code === ProtocolErrorCode.Replaced) {
+          this.onReplaced(`error ${frame.code}${frame.ref?.agentId ? ` about ${frame.ref.agentId}` : ''}`);
+          return;
+        }
         this.onErrorFrame(frame);
         return;
       case 'ping':
@@ -308,6 +331,10 @@ export class ControlConnection {
   /** Handles the end of `socket` exactly once, however many of error/close/stale report it. */
   private onEnded(socket: WebSocket, why: string, code?: number, reason?: string): void {
     if (socket !== this.socket) return;
+    if (reason !== undefined && reason.split(':')[0] === (ProtocolErrorCode.Replaced as string)) {
+      this.onReplaced(`closed ${code} ${reason}`);
+      return;
+    }
     this.detach();
     if (this.stopped) return;
     if (
@@ -327,6 +354,23 @@ export class ControlConnection {
       `control connection lost (${why}); reconnect attempt ${this.backoff.attempts} in ${delay} ms`,
     );
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** This connection was replaced: stop for good (no reconnect) and tell the handler once. */
+  private onReplaced(detail: string): void {
+    if (this.replacedBy !== null) return;
+    this.replacedBy = detail;
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const socket = this.socket;
+    this.detach();
+    if (socket && socket.readyState !== WebSocket.CLOSED && socket.readyState !== WebSocket.CLOSING)
+      socket.close(CloseCode.GoingAway, ProtocolErrorCode.Replaced);
+    this.logger.error(
+      `another process connected with runner id ${this.options.runnerId}; this one stops (${detail})`,
+    );
+    this.options.handler.replaced(detail);
   }
 
   /** Forgets the current socket: listeners off, timers cleared, socket terminated. */

@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { LeasesService } from '@app/pools';
+import { LeasesService, RunnersService } from '@app/pools';
 import {
   type AgentChange,
   type AgentEvent,
@@ -36,12 +36,21 @@ export const RUNNER_CAPABILITIES = [Capability.Music, Capability.SessionResume, 
  * forwards their updates/events/session reports, serves RPCs, and drains on shutdown: stops
  * claiming, sends `drain`, answers in-flight calls, reports sessions, sends `agent.gone`
  * (reason `drain`) and destroys clients and managers, releases its leases, closes the socket.
+ *
+ * A runner id is one process. When the controller replaces this process's control connection
+ * because another process connected with the same runner id, this process stops: the control
+ * connection does not reconnect, {@link onReplaced} listeners are told (`main.ts` then closes the
+ * app through its normal shutdown path and exits 1 so an orchestrator notices), and the shutdown
+ * stops the lease loop and logs every identity out WITHOUT releasing the leases — they belong to
+ * the runner id, now held by the newer process.
  */
 @Injectable()
 export class RunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RunnerService.name);
   readonly control: ControlConnection;
   private draining = false;
+  private replaced = false;
+  private readonly replacedListeners: (() => void)[] = [];
   private metricsTimer: NodeJS.Timeout | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
 
@@ -50,6 +59,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly identities: IdentityManager,
     private readonly leaseLoop: LeaseLoop,
     private readonly leases: LeasesService,
+    private readonly runners: RunnersService,
     private readonly metrics: RunnerMetrics,
   ) {
     this.control = new ControlConnection({
@@ -62,6 +72,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       handler: {
         announcement: () => this.identities.ready().map((identity) => identity.announcement()),
         handleRpc: (request) => this.handleRpc(request),
+        replaced: () => this.markReplaced(),
       },
     });
     this.identities.setListener({
@@ -82,6 +93,20 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     return this.draining;
   }
 
+  /** True once another process with this runner id replaced this one at the controller. */
+  get isReplaced(): boolean {
+    return this.replaced;
+  }
+
+  /**
+   * Calls `listener` once when this process was replaced by another process with the same runner
+   * id (at once when that already happened). The app should then shut down and exit non-zero.
+   */
+  onReplaced(listener: () => void): void {
+    if (this.replaced) queueMicrotask(listener);
+    else this.replacedListeners.push(listener);
+  }
+
   /** Connects the control socket and starts the lease loop. */
   onApplicationBootstrap(): void {
     this.control.start();
@@ -90,12 +115,59 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     this.metricsTimer.unref();
     this.reportTimer = setInterval(() => this.reportSessions(), SESSION_REPORT_INTERVAL_MS);
     this.reportTimer.unref();
-    this.logger.log(`runner ${this.options.runnerId} started (capacity ${this.options.capacity})`);
+    void this.logStarted();
   }
 
-  /** Drains before Nest closes the database (SIGTERM/SIGINT). */
+  /** Drains before Nest closes the database (SIGTERM/SIGINT); only stops when replaced. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.drain('shutdown');
+    if (this.replaced) await this.stopReplaced();
+    else await this.drain('shutdown');
+  }
+
+  /**
+   * Logs the start with the effective capacity: `RUNNER_CAPACITY` capped by the capacity the
+   * runner's credential has in Postgres (what `LeasesService.claim` actually grants).
+   */
+  private async logStarted(): Promise<void> {
+    const configured = this.options.capacity;
+    let registered: number | null = null;
+    try {
+      registered =
+        (await this.runners.verify(this.options.runnerId, this.options.runnerSecret))?.capacity ?? null;
+    } catch (error) {
+      this.logger.warn(`could not read the registered capacity: ${(error as Error).message}`);
+    }
+    const effective = registered === null ? configured : Math.min(configured, registered);
+    const detail =
+      registered === null
+        ? `RUNNER_CAPACITY ${configured}; registered capacity unknown`
+        : `RUNNER_CAPACITY ${configured}, registered ${registered}`;
+    this.logger.log(`runner ${this.options.runnerId} started (capacity ${effective}: ${detail})`);
+  }
+
+  /** The control connection was replaced (see the class comment): tell the listeners once. */
+  private markReplaced(): void {
+    if (this.replaced) return;
+    this.replaced = true;
+    for (const listener of this.replacedListeners.splice(0)) listener();
+  }
+
+  /**
+   * Shutdown of a replaced process: stop claiming, log every identity out, keep the leases (the
+   * newer process with this runner id renews them). Idempotent; never throws.
+   */
+  private async stopReplaced(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    await this.leaseLoop.stop();
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    this.reportTimer = null;
+    await this.identities.stopAll('logout');
+    await this.control.stop();
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.metricsTimer = null;
+    this.refreshMetrics();
+    this.logger.log('stopped without releasing leases (replaced by another process)');
   }
 
   /** See the class comment. Idempotent; never throws. */
@@ -113,6 +185,11 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     // Log out before releasing, so another runner never runs the same bot at the same time.
     await this.identities.stopAll('drain');
+    if (this.replaced) {
+      // Replaced mid-drain: the leases now belong to the newer process with this runner id.
+      await this.control.stop();
+      return;
+    }
     try {
       const released = await this.leases.release(this.options.runnerId);
       this.logger.log(`released ${released.length} lease(s)`);

@@ -31,6 +31,27 @@ export class AgentConnectionTable {
     return [...this.connections.values()];
   }
 
+  /** Sockets in admission (no accepted `hello` yet). */
+  get pendingCount(): number {
+    let count = 0;
+    for (const connection of this.connections.values()) if (connection.isPending) count += 1;
+    return count;
+  }
+
+  /** Authenticated, open connections. */
+  get openCount(): number {
+    let count = 0;
+    for (const connection of this.connections.values()) if (connection.isOpen) count += 1;
+    return count;
+  }
+
+  /** The longest-waiting socket that has not sent anything yet (insertion order = age), or undefined. */
+  oldestAwaitingHello(): AgentConnection | undefined {
+    for (const connection of this.connections.values())
+      if (connection.state === 'awaiting-hello') return connection;
+    return undefined;
+  }
+
   /** Authenticated connections of `runnerId`. */
   ofRunner(runnerId: string): AgentConnection[] {
     return this.all().filter((connection) => connection.isOpen && connection.runnerId === runnerId);

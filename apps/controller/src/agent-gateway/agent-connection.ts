@@ -17,7 +17,7 @@ import type { WebSocket } from 'ws';
 export type ConnectionState = 'awaiting-hello' | 'authenticating' | 'open' | 'closed';
 
 /** Why a connection ended, as reported to `onAgentsLost` listeners. */
-export type ConnectionEndReason = 'disconnected' | 'stale' | 'shutdown' | 'refused';
+export type ConnectionEndReason = 'disconnected' | 'stale' | 'shutdown' | 'refused' | 'replaced';
 
 /**
  * Largest amount of unsent data (bytes) tolerated in a socket's send buffer. A runner that does
@@ -66,6 +66,11 @@ export class AgentConnection {
     this.lastHeardAt = now;
     this.connectedAt = now;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+  }
+
+  /** True while the socket is in admission (no accepted `hello` yet). */
+  get isPending(): boolean {
+    return this.state === 'awaiting-hello' || this.state === 'authenticating';
   }
 
   /** True once the runner is authenticated and the socket is still up. */

@@ -16,6 +16,7 @@ describe(agentGatewayOptionsFromEnv.name, () => {
       maxFramesPerSecond: 200,
       frameBurst: 400,
       maxConnections: 1_000,
+      maxPendingHellos: 64,
       defaultRpcTimeoutMs: 10_000,
     });
   });

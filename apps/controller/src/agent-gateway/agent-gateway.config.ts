@@ -12,7 +12,9 @@ const defaults = AGENT_GATEWAY_DEFAULTS;
  * - `AGENT_HELLO_DEADLINE_MS` (8 000), `AGENT_STALE_AFTER_MS` (45 000),
  *   `AGENT_HEARTBEAT_INTERVAL_MS` (15 000): admission and liveness timers.
  * - `AGENT_MAX_FRAME_BYTES` (65 536), `AGENT_MAX_FRAMES_PER_SECOND` (200), `AGENT_FRAME_BURST`
- *   (400): per-connection guards. `AGENT_MAX_CONNECTIONS` (1 000): total sockets.
+ *   (400): per-connection guards. `AGENT_MAX_CONNECTIONS` (1 000): authenticated runner
+ *   connections. `AGENT_MAX_PENDING_HELLOS` (64): sockets that have not authenticated yet (their
+ *   own budget, so unauthenticated clients never take the runners' slots).
  * - `AGENT_RPC_TIMEOUT_MS` (10 000): default RPC timeout.
  */
 export const agentGatewayEnvShape = {
@@ -28,6 +30,7 @@ export const agentGatewayEnvShape = {
   AGENT_MAX_FRAMES_PER_SECOND: env.int(defaults.maxFramesPerSecond, 1, 100_000),
   AGENT_FRAME_BURST: env.int(defaults.frameBurst, 1, 100_000),
   AGENT_MAX_CONNECTIONS: env.int(defaults.maxConnections, 1, 100_000),
+  AGENT_MAX_PENDING_HELLOS: env.int(defaults.maxPendingHellos, 1, 100_000),
   AGENT_RPC_TIMEOUT_MS: env.int(defaults.defaultRpcTimeoutMs, 1, MAX_RPC_TIMEOUT_MS),
 };
 
@@ -46,6 +49,7 @@ export function agentGatewayOptionsFromEnv(parsed: AgentGatewayEnv): AgentGatewa
     maxFramesPerSecond: parsed.AGENT_MAX_FRAMES_PER_SECOND,
     frameBurst: parsed.AGENT_FRAME_BURST,
     maxConnections: parsed.AGENT_MAX_CONNECTIONS,
+    maxPendingHellos: parsed.AGENT_MAX_PENDING_HELLOS,
     defaultRpcTimeoutMs: parsed.AGENT_RPC_TIMEOUT_MS,
   };
 }

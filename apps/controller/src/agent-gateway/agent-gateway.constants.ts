@@ -28,6 +28,11 @@ export const DEFAULT_MAX_CONNECTIONS = 1_000;
 export const DEFAULT_HARD_MAX_FRAME_BYTES = 1024 * 1024;
 /** Frames received while a connection authenticates are held (in order) up to this many. */
 export const MAX_FRAMES_QUEUED_DURING_HELLO = 64;
+/**
+ * Sockets that have not authenticated yet (no accepted `hello`) held at once: a separate, small
+ * budget so unauthenticated clients can never take the slots of authenticated runners.
+ */
+export const DEFAULT_MAX_PENDING_HELLOS = 64;
 /** How long shutdown waits for runners to acknowledge the close before terminating sockets (ms). */
 export const SHUTDOWN_CLOSE_GRACE_MS = 1_000;
 
@@ -55,6 +60,7 @@ export const AGENT_GATEWAY_DEFAULTS = {
   maxFramesPerSecond: DEFAULT_MAX_FRAMES_PER_SECOND,
   frameBurst: DEFAULT_FRAME_BURST,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxPendingHellos: DEFAULT_MAX_PENDING_HELLOS,
   defaultRpcTimeoutMs: DEFAULT_RPC_TIMEOUT_MS,
   breaker: DEFAULT_BREAKER_OPTIONS,
 } as const;

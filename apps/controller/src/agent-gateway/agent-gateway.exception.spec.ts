@@ -18,6 +18,7 @@ describe(toErrorFrame.name, () => {
     [GatewayErrorCode.ConnectionLimit, 'connection-limit', 1013],
     [GatewayErrorCode.ShuttingDown, 'shutting-down', 1001],
     [GatewayErrorCode.Internal, 'internal', 1011],
+    [GatewayErrorCode.RunnerReplaced, 'replaced', 1008],
   ])('%s is fatal: wire code %s, close %i with the code as reason', (code, wire, closeCode) => {
     const sut = toErrorFrame(new GatewayException(code, 'why'));
     expect(sut.frame).toEqual({ type: 'error', code: wire, message: 'why', fatal: true });

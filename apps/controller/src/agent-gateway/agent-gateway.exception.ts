@@ -1,4 +1,5 @@
 import {
+  CloseCode,
   type CloseInstruction,
   type ErrorFrame,
   ProtocolErrorCode,
@@ -41,6 +42,11 @@ export enum GatewayErrorCode {
   AgentNotLeased = 'agent-not-leased',
   /** A newer connection owns the agent this frame is about. */
   Replaced = 'replaced',
+  /**
+   * A newer connection authenticated with the same runner id: a runner id is one process, so the
+   * older connection is closed 1008 `replaced` and its process must stop (never reconnect).
+   */
+  RunnerReplaced = 'runner-replaced',
   /** Unexpected failure (e.g. Postgres down during authentication). */
   Internal = 'internal',
 }
@@ -80,7 +86,18 @@ export function toErrorFrame(exception: GatewayException): GatewayErrorOutcome {
     fatal,
     ...(exception.agentId ? { ref: { agentId: exception.agentId } } : {}),
   };
-  return { frame, close: fatal ? closeFor(wire) : null };
+  return { frame, close: fatal ? closeOf(exception.code, wire) : null };
+}
+
+/**
+ * The close instruction of a fatal error. A replaced runner connection closes with 1008 (policy:
+ * one process per runner id) and reason `replaced`, not the 1001 `closeFor` gives `replaced`,
+ * so a runner can tell "stop for good" from "the controller is going away, reconnect".
+ */
+function closeOf(code: GatewayErrorCode, wire: ProtocolErrorCode): CloseInstruction {
+  if (code === GatewayErrorCode.RunnerReplaced)
+    return { code: CloseCode.PolicyViolation, reason: ProtocolErrorCode.Replaced };
+  return closeFor(wire);
 }
 
 function wireCodeOf(code: GatewayErrorCode): [ProtocolErrorCode, boolean] {
@@ -104,6 +121,8 @@ function wireCodeOf(code: GatewayErrorCode): [ProtocolErrorCode, boolean] {
       return [ProtocolErrorCode.ShuttingDown, true];
     case GatewayErrorCode.Internal:
       return [ProtocolErrorCode.Internal, true];
+    case GatewayErrorCode.RunnerReplaced:
+      return [ProtocolErrorCode.Replaced, true];
     case GatewayErrorCode.FrameTooLarge:
       return [ProtocolErrorCode.FrameTooLarge, false];
     case GatewayErrorCode.FrameInvalid:

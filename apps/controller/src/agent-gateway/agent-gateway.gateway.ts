@@ -75,6 +75,7 @@ function isRejectedRegistration(code: GatewayErrorCode): boolean {
     case GatewayErrorCode.Stale:
     case GatewayErrorCode.ShuttingDown:
     case GatewayErrorCode.Replaced:
+    case GatewayErrorCode.RunnerReplaced:
     case GatewayErrorCode.Internal:
       return false;
   }
@@ -119,8 +120,11 @@ function kindsOf(capabilities: readonly string[]): ReadonlySet<SessionKind> {
  * with 1008 (P1, P3, P4). Nothing sent before an accepted hello is processed, and an
  * unauthenticated socket receives nothing but its error and close (B4). Announced agents become
  * live only when leased to the runner (P2), owned by the connection (ownership-safe, SPEC §4).
- * Guards: protocol frame cap, token-bucket rate cap per connection, total connection cap (none
- * limits agents per connection, P8). Liveness: `ping` frames every heartbeat, RTT into agent
+ * Guards: protocol frame cap, token-bucket rate cap per connection, a cap on authenticated runner
+ * connections and a separate, small budget for sockets still in admission (so unauthenticated
+ * clients never take the runners' slots); none limits agents per connection (P8). A runner id is
+ * one process: a newer authenticated connection for the same runner id replaces the older one
+ * (close 1008 `replaced`, see {@link AgentGateway.replace}). Liveness: `ping` frames every heartbeat, RTT into agent
  * health, silent sockets terminated after the stale limit (P7).
  */
 @Injectable()
@@ -272,17 +276,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       connection.close(close.code, close.reason);
       return;
     }
-    if (this.connections.size >= this.options.maxConnections) {
-      this.logger.warn(
-        `connection cap of ${this.options.maxConnections} reached; refusing ${connection.remoteAddress}`,
-      );
-      this.refuse(
-        connection,
-        new GatewayException(GatewayErrorCode.ConnectionLimit, 'connection limit reached'),
-        false,
-      );
-      return;
-    }
+    if (!this.makeRoomForPendingSocket(connection)) return;
     this.connections.add(connection);
     this.metrics.gatewayConnections.set(this.connections.size);
     socket.on('message', (data) => this.onMessage(connection, data));
@@ -298,6 +292,29 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
         );
       }
     }, this.options.helloDeadlineMs);
+  }
+
+  /**
+   * Keeps sockets in admission within `maxPendingHellos` (their own budget, so they never take
+   * the slots authenticated runners need): with the budget full, the oldest socket that has sent
+   * nothing yet is closed 1013 `connection-limit` to make room for `incoming` — a real runner
+   * sends its `hello` at once, so it leaves that state long before it would be the oldest. When
+   * every pending socket is already authenticating, `incoming` itself is refused. Returns whether
+   * `incoming` may be admitted.
+   */
+  private makeRoomForPendingSocket(incoming: AgentConnection): boolean {
+    if (this.connections.pendingCount < this.options.maxPendingHellos) return true;
+    const oldest = this.connections.oldestAwaitingHello();
+    const limit = new GatewayException(
+      GatewayErrorCode.ConnectionLimit,
+      `more than ${this.options.maxPendingHellos} sockets are waiting for their hello`,
+    );
+    if (!oldest) {
+      this.refuse(incoming, limit, false);
+      return false;
+    }
+    this.refuse(oldest, limit, false);
+    return true;
   }
 
   private onMessage(connection: AgentConnection, raw: RawFrame): void {
@@ -407,10 +424,23 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       );
       return;
     }
+    const older = this.connections.ofRunner(hello.runnerId);
+    if (this.connections.openCount - older.length >= this.options.maxConnections) {
+      this.logger.warn(
+        `connection cap of ${this.options.maxConnections} runners reached; refusing runner ${hello.runnerId}`,
+      );
+      this.refuse(
+        connection,
+        new GatewayException(GatewayErrorCode.ConnectionLimit, 'connection limit reached'),
+        true,
+      );
+      return;
+    }
     connection.state = 'open';
     if (connection.helloTimer) clearTimeout(connection.helloTimer);
     connection.helloTimer = null;
     connection.runnerId = hello.runnerId;
+    for (const previous of older) this.replace(previous, connection);
     connection.capabilities = negotiateCapabilities(hello.capabilities, ALL_CAPABILITIES);
     connection.send({
       type: 'welcome',
@@ -692,6 +722,34 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
+  /**
+   * A runner id is one process (SPEC §3–§4: each active agent runs on exactly one runner): a
+   * newer authenticated connection for the same runner id replaces the older one. The older gets
+   * a fatal `replaced` error and close 1008 `replaced` — its process must stop carrying identities
+   * and must not reconnect. It is no longer open from here on, so nothing it sends afterwards is
+   * processed; its pending calls fail now (`agent-offline`). Its registrations stay until its
+   * socket closes, and that close removes only agents the newer connection has not announced
+   * (the registry is ownership-safe), so the newer's registrations survive a late close.
+   */
+  private replace(older: AgentConnection, newer: AgentConnection): void {
+    const exception = new GatewayException(
+      GatewayErrorCode.RunnerReplaced,
+      `another process connected with runner id ${newer.runnerId} (connection ${newer.id}); this connection is closed and its process must stop`,
+    );
+    this.logger.warn(
+      `runner ${newer.runnerId}: connection ${newer.id} from ${newer.remoteAddress} replaces connection ${older.id} from ${older.remoteAddress}`,
+    );
+    const outcome = toErrorFrame(exception);
+    older.send(outcome.frame);
+    older.endReason = 'replaced';
+    older.state = 'closed';
+    this.rpc.failConnection(
+      older.id,
+      `the connection of runner ${older.runnerId} was replaced by a newer one`,
+    );
+    if (outcome.close) older.close(outcome.close.code, outcome.close.reason);
+  }
+
   private onClose(connection: AgentConnection): void {
     const wasOpen = connection.isOpen;
     connection.markEnded();
@@ -783,6 +841,7 @@ function lostReason(reason: ConnectionEndReason): AgentsLostReason {
       return 'shutdown';
     case 'disconnected':
     case 'refused':
+    case 'replaced':
       return 'disconnected';
   }
 }

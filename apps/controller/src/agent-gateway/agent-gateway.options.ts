@@ -35,8 +35,21 @@ export interface AgentGatewayOptions {
   maxFramesPerSecond?: number;
   /** Per-connection token bucket size (default 400). */
   frameBurst?: number;
-  /** Total open sockets; one more is closed 1013 `connection-limit` (default 1 000). */
+  /**
+   * Authenticated runner connections held at once; a runner authenticating beyond it is refused
+   * with 1013 `connection-limit` (default 1 000). Sockets still in admission do not count here:
+   * they have their own budget, {@link maxPendingHellos}.
+   */
   maxConnections?: number;
+  /**
+   * Sockets without an accepted `hello` held at once (default 64). When a new socket arrives with
+   * the budget full, the oldest socket that has sent nothing yet is closed 1013
+   * `connection-limit` to make room (a real runner sends its `hello` right after connecting, so it
+   * is never the oldest silent socket for long); when every pending socket is already being
+   * authenticated, the new socket itself is closed 1013. Either refusal counts in
+   * `chopsticks_gateway_rejected_registrations_total{reason="connection-limit"}`.
+   */
+  maxPendingHellos?: number;
   /** RPC timeout when a call gives none (default 10 000, at most 60 000). */
   defaultRpcTimeoutMs?: number;
   /** Per-agent circuit breaker tuning. */
@@ -70,6 +83,7 @@ export function resolveAgentGatewayOptions(options: AgentGatewayOptions = {}): R
     'maxFramesPerSecond',
     'frameBurst',
     'maxConnections',
+    'maxPendingHellos',
     'defaultRpcTimeoutMs',
   ];
   for (const key of positive) {
