@@ -4,7 +4,9 @@ import { LifecycleModule } from '@app/lifecycle';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
+import { AssistantModule } from './assistant';
 import type { ControllerConfig } from './config/controller.config';
+import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
 import { MusicModule } from './music';
@@ -35,6 +37,7 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway }),
+        AssistantModule.forRoot({ agentGateway }),
         SessionRecoveryModule.forRoot({
           agentGateway,
           pools,
@@ -42,6 +45,17 @@ export class ControllerAppModule {
           idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
         }),
         HealthModule.forRoot({ agentGateway }),
+        DeployModule.forRoot({
+          imports: [pools, agentGateway],
+          options: {
+            oauthUrl: config.DISCORD_OAUTH_URL,
+            verifyWindowSeconds: config.DEPLOY_VERIFY_WINDOW_SECONDS,
+            verifyPollMs: config.DEPLOY_VERIFY_POLL_MS,
+            verifyAttempts: config.DEPLOY_VERIFY_ATTEMPTS,
+            verifyBackoffMs: config.DEPLOY_VERIFY_BACKOFF_MS,
+          },
+          redis: config.REDIS_URL ? { url: config.REDIS_URL } : undefined,
+        }),
       ],
     };
   }

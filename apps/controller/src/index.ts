@@ -19,3 +19,27 @@ export {
   SessionFailoverService,
   SessionRestoreService,
 } from './session-recovery';
+export {
+  DeployException,
+  DeployExceptionCode,
+  DeployModule,
+  DeployOutcomeRecorder,
+  DeployPlanner,
+  DeployUseCase,
+  DeployVerificationProcessor,
+  DeployVerificationQueue,
+  DEPLOY_INVITE_PERMISSIONS,
+  DEPLOY_JOB_TARGET,
+  DEPLOY_VERIFIED_ACTION,
+  DEPLOY_VERIFY_QUEUE,
+  deployJobId,
+  MAX_AGENTS_PER_GUILD,
+} from './deploy';
+export type {
+  DeployJobStatus,
+  DeployPlan,
+  DeployPlanInput,
+  DeployResult,
+  DeployVerifyJobData,
+  DeployVerifyOutcome,
+} from './deploy';

@@ -24,6 +24,21 @@ export const controllerEnvSchema = z.object({
   IDLE_RELEASE_SECONDS: env.int(1800, 1),
   /** Period of the idle-release sweep (s). */
   IDLE_SWEEP_INTERVAL_SECONDS: env.int(60, 1, 86_400),
+  /**
+   * Secret: Redis of the deploy-verification queue (BullMQ). Unset = deploy plans still work but
+   * verification jobs are disabled (logged once at boot).
+   */
+  REDIS_URL: env.optionalUrl(['redis:', 'rediss:']),
+  /** OAuth2 authorize URL of agent invite links (the sandbox's in development and tests). */
+  DISCORD_OAUTH_URL: env.url(['http:', 'https:'], 'https://discord.com/oauth2/authorize'),
+  /** How long invited agents may take to join before a deploy job fails (s). */
+  DEPLOY_VERIFY_WINDOW_SECONDS: env.int(600, 1, 86_400),
+  /** Delay between membership checks of a deploy job (ms). */
+  DEPLOY_VERIFY_POLL_MS: env.int(5000, 50, 600_000),
+  /** Attempts of a deploy job when its worker fails or crashes. */
+  DEPLOY_VERIFY_ATTEMPTS: env.int(5, 1, 50),
+  /** First retry delay of a deploy job, doubled per attempt (ms). */
+  DEPLOY_VERIFY_BACKOFF_MS: env.int(2000, 10, 600_000),
 });
 
 /** Validated controller configuration. */
