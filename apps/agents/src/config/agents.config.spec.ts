@@ -22,6 +22,22 @@ describe(loadAgentsConfig.name, () => {
     });
   });
 
+  it('reads TTS_URL and TTS_VOICE (no assistant without TTS_URL) and names a malformed one', () => {
+    const defaults = loadAgentsConfig(base);
+    expect(defaults.TTS_URL).toBeUndefined();
+    expect(defaults.TTS_VOICE).toBe('default');
+    expect(loadAgentsConfig({ ...base, TTS_URL: 'http://tts:5002/tts', TTS_VOICE: 'alto' })).toMatchObject({
+      TTS_URL: 'http://tts:5002/tts',
+      TTS_VOICE: 'alto',
+    });
+    expect(() => loadAgentsConfig({ ...base, TTS_URL: 'ftp://tts/tts' })).toThrow(
+      /TTS_URL: must be a http: or https: URL/,
+    );
+    expect(() => loadAgentsConfig({ ...base, TTS_URL: 'http://tts/tts', TTS_VOICE: 'a b' })).toThrow(
+      /TTS_VOICE/,
+    );
+  });
+
   it('refuses a non-WebSocket control URL and a missing secret, naming the variables', () => {
     const { RUNNER_SECRET: _secret, ...withoutSecret } = base;
     expect(() => loadAgentsConfig({ ...withoutSecret, AGENT_CONTROL_URL: 'http://controller:8787' })).toThrow(

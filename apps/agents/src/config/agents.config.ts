@@ -17,6 +17,10 @@ import { lavalinkNodesField } from './lavalink-nodes';
  * - `LAVALINK_RETRY_DELAY_MS`: delay between node reconnect attempts (default 5000).
  * - `LAVALINK_RESUME_TIMEOUT_SECONDS`: Lavalink session resume timeout (default 60; 0 disables
  *   resuming, players are then rebuilt after a node comes back).
+ * - `TTS_URL`: text-to-speech HTTP endpoint for the voice assistant, `http(s)://` (e.g.
+ *   `http://tts:5002/tts`); `assistant.say` fetches `TTS_URL?text=…&voice=…` through Lavalink's
+ *   `http` source. Unset = no assistant (the runner does not offer the `assistant` capability).
+ * - `TTS_VOICE`: voice name sent to the TTS endpoint (default `default`, `[A-Za-z0-9_-]{1,32}`).
  * - `HEALTH_PORT` (default 8081), `HTTP_HOST` (default `0.0.0.0`).
  * - `CONTROL_RECONNECT_BASE_MS` / `CONTROL_RECONNECT_MAX_MS`: control socket backoff (default
  *   500 ms doubling up to 30 000 ms, jittered).
@@ -41,6 +45,14 @@ export const agentsEnvSchema = z.object({
   CONTROL_RECONNECT_MAX_MS: env.int(30_000, 100, 30_000),
   DRAIN_TIMEOUT_MS: env.int(3000, 0, 5000),
   METRICS_TOKEN: env.optionalString(),
+  TTS_URL: env.optionalUrl(['http:', 'https:']),
+  TTS_VOICE: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -')
+      .default('default'),
+  ),
   /** HTTP port of the agent runner. */
   HEALTH_PORT: env.port(8081),
   /** Interface the HTTP server binds. */

@@ -22,6 +22,7 @@ import {
 import { LavalinkManager } from 'lavalink-client';
 import type { LavalinkNodeConfig } from '../config/lavalink-nodes';
 import { AgentRpcException } from '../control/agent-rpc.exception';
+import { AgentAssistant, type TtsEndpoint } from './agent-assistant';
 import { AgentMusic } from './agent-music';
 import { toProtocolTrack } from './track-mapping';
 
@@ -45,6 +46,8 @@ export interface AgentIdentityOptions {
   lavalinkRetryDelayMs?: number;
   /** Lavalink session resume timeout (s, default 60; 0 = no resuming). */
   lavalinkResumeTimeoutSeconds?: number;
+  /** TTS endpoint of the voice assistant (`TTS_URL`); null/absent = assistant ops unsupported. */
+  tts?: TtsEndpoint | null;
 }
 
 /**
@@ -65,6 +68,7 @@ export class AgentIdentity {
   private client: Client | null = null;
   private manager: LavalinkManager | null = null;
   private music: AgentMusic | null = null;
+  private assistant: AgentAssistant | null = null;
   private readyAt = 0;
   private stopped = false;
   /** False while discord.js is reconnecting the shard (resume or re-identify pending). */
@@ -203,17 +207,29 @@ export class AgentIdentity {
     }));
   }
 
-  /** Sessions the agent holds (music players with their queues). */
+  /** Sessions the agent holds: music players with their queues, and assistant sessions. */
   sessions(): SessionReport[] {
-    return this.music?.sessions() ?? [];
+    const assistant = this.assistant;
+    const music = (this.music?.sessions() ?? []).filter((report) => !assistant?.owns(report.guildId));
+    return [...music, ...(assistant?.sessions() ?? [])];
   }
 
   /**
    * Serves one RPC for this agent.
    * @throws AgentRpcException for domain errors (`not-in-voice`, `lavalink-unavailable`,
-   *   `unsupported-op` for assistant ops, …)
+   *   `agent-busy` for music ops in a guild where the agent holds an assistant session,
+   *   `unsupported-op` for assistant ops without a TTS endpoint, …)
    */
   async handle(request: RpcRequestFrame): Promise<unknown> {
+    if (
+      (request.op.startsWith('music.') || request.op === 'voice.join' || request.op === 'session.resume') &&
+      'guildId' in request.params &&
+      this.assistant?.owns(request.params.guildId)
+    )
+      throw new AgentRpcException(
+        ProtocolErrorCode.AgentBusy,
+        'The agent holds an assistant session in this guild.',
+      );
     switch (request.op) {
       case 'status':
         return {
@@ -261,13 +277,13 @@ export class AgentIdentity {
       case 'session.resume':
         return this.requireMusic().resumeSession(request.params);
       case 'assistant.join':
+        return this.requireAssistant(request.op).join(request.params);
       case 'assistant.say':
+        return this.requireAssistant(request.op).say(request.params);
       case 'assistant.leave':
+        return { left: await this.requireAssistant(request.op).leave(request.params.guildId) };
       case 'assistant.status':
-        throw new AgentRpcException(
-          ProtocolErrorCode.UnsupportedOp,
-          `${request.op} is not served by this runner (no assistant capability).`,
-        );
+        return this.requireAssistant(request.op).status(request.params.guildId);
     }
   }
 
@@ -285,6 +301,7 @@ export class AgentIdentity {
     }
     this.manager = null;
     this.music = null;
+    this.assistant = null;
     const client = this.client;
     this.client = null;
     if (client) await client.destroy();
@@ -305,6 +322,17 @@ export class AgentIdentity {
     if (!this.music)
       throw new AgentRpcException(ProtocolErrorCode.LavalinkUnavailable, 'No Lavalink node is configured.');
     return this.music;
+  }
+
+  private requireAssistant(op: string): AgentAssistant {
+    if (!this.options.tts)
+      throw new AgentRpcException(
+        ProtocolErrorCode.UnsupportedOp,
+        `${op} is not served by this runner (no TTS endpoint, so no assistant capability).`,
+      );
+    if (!this.assistant)
+      throw new AgentRpcException(ProtocolErrorCode.LavalinkUnavailable, 'No Lavalink node is configured.');
+    return this.assistant;
   }
 
   private voiceChannelOf(guildId: string): string | null {
@@ -345,6 +373,16 @@ export class AgentIdentity {
       voiceChannelOf: (guildId) => this.voiceChannelOf(guildId),
       sessionsChanged: () => this.options.sink.sessions(this.agentId, this.sessions()),
     });
+    if (this.options.tts)
+      this.assistant = new AgentAssistant(
+        manager,
+        {
+          assertVoiceTarget: (guildId, voiceChannelId) => this.assertVoiceTarget(guildId, voiceChannelId),
+          voiceChannelOf: (guildId) => this.voiceChannelOf(guildId),
+          sessionsChanged: () => this.options.sink.sessions(this.agentId, this.sessions()),
+        },
+        this.options.tts,
+      );
     this.attachLavalink(manager);
     this.music.keepAcrossNodeRestarts(this.options.lavalinkResumeTimeoutSeconds ?? 60);
     manager.init(user).catch((error: unknown) => {
@@ -467,13 +505,16 @@ export class AgentIdentity {
   private attachLavalink(manager: LavalinkManager): void {
     const sink = this.options.sink;
     const id = this.agentId;
+    // Utterances of an assistant session are not music: no track/queue events for them.
+    const music = (guildId: string) => !this.assistant?.owns(guildId);
     manager.on('trackStart', (player, track) => {
+      if (!music(player.guildId)) return;
       if (track)
         sink.event(id, { name: 'track.start', guildId: player.guildId, track: toProtocolTrack(track) });
       sink.sessions(id, this.sessions());
     });
     manager.on('trackEnd', (player, track, payload) => {
-      if (track)
+      if (track && music(player.guildId))
         sink.event(id, {
           name: 'track.end',
           guildId: player.guildId,
@@ -482,7 +523,7 @@ export class AgentIdentity {
         });
     });
     manager.on('trackError', (player, track, payload) => {
-      if (track)
+      if (track && music(player.guildId))
         sink.event(id, {
           name: 'track.exception',
           guildId: player.guildId,
@@ -491,6 +532,7 @@ export class AgentIdentity {
         });
     });
     manager.on('queueEnd', (player) => {
+      if (!music(player.guildId)) return;
       sink.event(id, { name: 'queue.end', guildId: player.guildId });
       sink.sessions(id, this.sessions());
     });

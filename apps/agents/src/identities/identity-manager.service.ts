@@ -78,6 +78,7 @@ export class IdentityManager {
       lavalinkNodes: this.options.lavalinkNodes,
       lavalinkRetryDelayMs: this.options.lavalinkRetryDelayMs,
       lavalinkResumeTimeoutSeconds: this.options.lavalinkResumeTimeoutSeconds,
+      tts: this.options.tts,
       sink: {
         update: (id, change) => this.listener?.update(id, change),
         event: (id, event) => this.listener?.event(id, event),

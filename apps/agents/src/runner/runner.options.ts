@@ -1,5 +1,6 @@
 import type { LavalinkNodeConfig } from '../config/lavalink-nodes';
 import type { AgentsConfig } from '../config/agents.config';
+import type { TtsEndpoint } from '../identities/agent-assistant';
 
 /** DI token of {@link RunnerOptions}. */
 export const RUNNER_OPTIONS = Symbol('RUNNER_OPTIONS');
@@ -20,6 +21,8 @@ export interface RunnerOptions {
   reconnectBaseMs: number;
   reconnectMaxMs: number;
   drainTimeoutMs: number;
+  /** TTS endpoint of the voice assistant (`TTS_URL`, `TTS_VOICE`); null = no assistant capability. */
+  tts: TtsEndpoint | null;
 }
 
 /** Maps the validated environment to runner options. */
@@ -37,5 +40,6 @@ export function runnerOptionsFromConfig(config: AgentsConfig): RunnerOptions {
     reconnectBaseMs: config.CONTROL_RECONNECT_BASE_MS,
     reconnectMaxMs: config.CONTROL_RECONNECT_MAX_MS,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    tts: config.TTS_URL ? { url: config.TTS_URL, voice: config.TTS_VOICE } : null,
   };
 }

@@ -28,8 +28,13 @@ const METRICS_REFRESH_MS = 2_000;
 /** How often agents holding sessions report them again, besides reporting on every change (ms). */
 const SESSION_REPORT_INTERVAL_MS = 30_000;
 
-/** Capabilities this runner offers in `hello` (no voice assistant yet). */
+/** Capabilities every runner offers in `hello`. */
 export const RUNNER_CAPABILITIES = [Capability.Music, Capability.SessionResume, Capability.SessionReport];
+
+/** What this runner offers: {@link RUNNER_CAPABILITIES}, plus `assistant` when a TTS endpoint is set. */
+export function runnerCapabilities(options: Pick<RunnerOptions, 'tts'>): Capability[] {
+  return options.tts ? [...RUNNER_CAPABILITIES, Capability.Assistant] : [...RUNNER_CAPABILITIES];
+}
 
 /**
  * The agent runner (SPEC §4): connects the control WebSocket, keeps leases, carries identities,
@@ -67,7 +72,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       runnerId: options.runnerId,
       credential: options.runnerSecret,
       capacity: options.capacity,
-      capabilities: RUNNER_CAPABILITIES,
+      capabilities: runnerCapabilities(options),
       backoff: { baseMs: options.reconnectBaseMs, maxMs: options.reconnectMaxMs },
       handler: {
         announcement: () => this.identities.ready().map((identity) => identity.announcement()),
