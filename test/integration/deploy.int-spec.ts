@@ -4,6 +4,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuditService } from '@app/access';
+import { DiscordSandbox } from '@app/sandbox';
 import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
 import { AgentStatus, PoolsModule, PoolVisibility, type AgentRegistrationView } from '@app/pools';
 import { AgentRegistry, SessionsModule } from '@app/sessions';
@@ -47,7 +48,12 @@ interface DeployApp {
 async function bootDeploy(
   databaseUrl: string,
   keys: string,
-  tuning: Partial<{ verifyWindowSeconds: number; verifyPollMs: number; verifyBackoffMs: number }> = {},
+  tuning: Partial<{
+    oauthUrl: string;
+    verifyWindowSeconds: number;
+    verifyPollMs: number;
+    verifyBackoffMs: number;
+  }> = {},
 ): Promise<DeployApp> {
   const prefix = `test-deploy-${randomBytes(6).toString('hex')}`;
   const pools = PoolsModule.forRoot({
@@ -65,7 +71,7 @@ async function bootDeploy(
       DeployModule.forRoot({
         imports: [pools, sessions],
         options: {
-          oauthUrl: OAUTH_URL,
+          oauthUrl: tuning.oauthUrl ?? OAUTH_URL,
           verifyWindowSeconds: tuning.verifyWindowSeconds ?? 30,
           verifyPollMs: tuning.verifyPollMs ?? 50,
           verifyAttempts: 3,
@@ -354,14 +360,15 @@ describe(DeployVerificationProcessor.name, () => {
     return { ownerId, poolId: pool.id, agents };
   }
 
-  it('D5: invited agents that never join within the window end the job failed and raise success="false"', async () => {
+  it('D5: invited agents that never join within the window end the job failed and raise success="false"; a retried deploy is verified again', async () => {
     const deploy = await bootDeploy(ctx.db.url, ctx.keys, { verifyWindowSeconds: 1, verifyPollMs: 50 });
     try {
       const { ownerId, poolId } = await poolWithAgents(2);
       const before = await deployments(deploy.metrics, false);
 
+      const guildId = snowflake();
       const { verification } = await deploy.useCase.execute({
-        guildId: snowflake(),
+        guildId,
         poolId,
         desiredTotal: 2,
         actorUserId: ownerId,
@@ -375,6 +382,16 @@ describe(DeployVerificationProcessor.name, () => {
       expect(await deployments(deploy.metrics, false)).toBe(before + 1);
       const events = await deploy.audit.list({ targetType: DEPLOY_JOB_TARGET, targetId: jobId });
       expect(events.map((event) => event.payload.success)).toEqual([false]);
+
+      const retried = await deploy.useCase.execute({
+        guildId,
+        poolId,
+        desiredTotal: 2,
+        actorUserId: ownerId,
+      });
+      expect(retried.verification).toEqual({ jobId, created: true });
+      expect(await waitForState(deploy.queue, jobId, ['completed', 'failed'])).toBe('failed');
+      expect(await deployments(deploy.metrics, false)).toBe(before + 2);
     } finally {
       await deploy.close();
     }
@@ -424,6 +441,65 @@ describe(DeployVerificationProcessor.name, () => {
     } finally {
       await crashing.close();
       await deploy.close();
+    }
+  });
+});
+
+describe(`${DeployPlanner.name} with the Discord sandbox`, () => {
+  let ctx: PoolsTestContext;
+  let sandbox: DiscordSandbox;
+  let deploy: DeployApp;
+
+  beforeAll(async () => {
+    ctx = await createPoolsTestContext();
+    sandbox = await DiscordSandbox.start();
+    deploy = await bootDeploy(ctx.db.url, ctx.keys, { oauthUrl: sandbox.urls.oauth2 });
+  });
+
+  afterAll(async () => {
+    await deploy?.close();
+    await sandbox?.stop();
+    await ctx?.close();
+  });
+
+  it("D2: each invite URL adds its agent to the guild through Discord's OAuth2 bot flow with the documented permissions", async () => {
+    const { userId: adminId } = sandbox.control.createUser({ username: 'guildadmin' });
+    const { guildId } = sandbox.control.createGuild({ name: 'Deploy guild', ownerId: adminId });
+    const ownerId = snowflake();
+    const pool = await ctx.pools.create(poolInput({ ownerId, maxAgents: 49 }), user(ownerId));
+    const apps = [1, 2].map((i) => sandbox.control.createApplication({ name: `Agent ${i}` }));
+    for (const app of apps) {
+      await ctx.agents.register(agentInput(pool.id, { clientId: app.clientId, token: app.token }), operator);
+    }
+
+    const sut = await deploy.planner.plan({
+      guildId,
+      poolId: pool.id,
+      desiredTotal: 2,
+      actorUserId: ownerId,
+    });
+
+    expect(sut.invites.map((invite) => invite.clientId).sort()).toEqual(
+      apps.map((app) => app.clientId).sort(),
+    );
+    for (const invite of sut.invites) {
+      const app = apps.find((candidate) => candidate.clientId === invite.clientId);
+      const consent = await fetch(`${invite.url}&guild_id=${guildId}&sandbox_user=${adminId}`);
+      expect(consent.status).toBe(200);
+      const headers = { authorization: `Bot ${app?.token ?? ''}` };
+      const member = (await (
+        await fetch(`${sandbox.urls.api}/v10/guilds/${guildId}/members/${app?.botUserId ?? ''}`, { headers })
+      ).json()) as { roles: string[] };
+      const roles = (await (
+        await fetch(`${sandbox.urls.api}/v10/guilds/${guildId}/roles`, { headers })
+      ).json()) as {
+        id: string;
+        permissions: string;
+      }[];
+      const granted = roles
+        .filter((role) => member.roles.includes(role.id))
+        .reduce((bits, role) => bits | BigInt(role.permissions), 0n);
+      expect(granted).toBe(DEPLOY_INVITE_PERMISSIONS);
     }
   });
 });

@@ -62,7 +62,8 @@ export class DeployVerificationQueue implements OnModuleInit {
 
   /**
    * Adds a verification job with the deterministic id {@link deployJobId}; a duplicate intent
-   * returns the existing job. Retries: `verifyAttempts` with exponential backoff from
+   * returns the pending or running job, while a finished (completed or failed) job with that id is
+   * replaced by a new one (a deploy retried after a failure is verified again). Retries: `verifyAttempts` with exponential backoff from
    * `verifyBackoffMs`.
    * @throws DeployException VERIFICATION_DISABLED, INVALID_INPUT (no agents)
    */
@@ -72,7 +73,14 @@ export class DeployVerificationQueue implements OnModuleInit {
       throw new DeployException(DeployExceptionCode.InvalidInput, 'A verification job needs invited agents.');
     const agentIds = [...data.agentIds].sort();
     const jobId = deployJobId(data.guildId, data.poolId, agentIds);
-    if (await queue.getJob(jobId)) return { jobId, created: false };
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      // A pending or running job is the same intent; a finished one (kept for a while for status
+      // reads) gives way to a new verification, whose outcome is keyed by its own timestamp.
+      if (state !== 'completed' && state !== 'failed') return { jobId, created: false };
+      await existing.remove();
+    }
     const job = await queue.add(
       DEPLOY_VERIFY_JOB,
       { ...data, agentIds },
