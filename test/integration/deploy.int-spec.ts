@@ -24,6 +24,7 @@ import {
   type DeployVerifyJobData,
 } from '@apps/controller';
 import { Worker, type Job, type Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
@@ -440,6 +441,66 @@ describe(DeployVerificationProcessor.name, () => {
       expect(events).toHaveLength(1);
     } finally {
       await crashing.close();
+      await deploy.close();
+    }
+  });
+  it('B19: a worker that dies mid-job after recording (no acknowledgement, lock lost) is recovered as stalled and the effect is applied once', async () => {
+    const deploy = await bootDeploy(ctx.db.url, ctx.keys);
+    const processor = deploy.app.get(DeployVerificationProcessor, { strict: false });
+    await processor.worker.close();
+    const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+    let recordedByDying = false;
+    // This worker records the outcome, then hangs forever and is force-closed: like a killed
+    // process, it never acknowledges the job and stops renewing its lock.
+    const dying = new Worker<DeployVerifyJobData>(
+      DEPLOY_VERIFY_QUEUE,
+      async (job: Job<DeployVerifyJobData>) => {
+        await processor.process(job);
+        recordedByDying = true;
+        return new Promise<never>(() => undefined);
+      },
+      { connection, prefix: deploy.prefix, lockDuration: 500, skipStalledCheck: true },
+    );
+    let rescuer: Worker<DeployVerifyJobData> | undefined;
+    try {
+      const { ownerId, poolId, agents } = await poolWithAgents(2);
+      const guildId = snowflake();
+      const before = await deployments(deploy.metrics, true);
+      const { verification } = await deploy.useCase.execute({
+        guildId,
+        poolId,
+        desiredTotal: 2,
+        actorUserId: ownerId,
+      });
+      announceInGuild(deploy.registry, agents, guildId);
+      const jobId = verification?.jobId ?? '';
+      for (let i = 0; i < 200 && !recordedByDying; i += 1) await sleep(25);
+      expect(recordedByDying).toBe(true);
+      await dying.close(true);
+      // BullMQ throttles stalled-job checks queue-wide (the module's worker took the 30 s slot at
+      // boot); drop that throttle key so the rescuer checks now instead of in 30 s.
+      const redis = new Redis(REDIS_URL);
+      try {
+        expect(await redis.del(`${deploy.prefix}:${DEPLOY_VERIFY_QUEUE}:stalled-check`)).toBe(1);
+      } finally {
+        await redis.quit();
+      }
+
+      rescuer = new Worker<DeployVerifyJobData>(
+        DEPLOY_VERIFY_QUEUE,
+        async (job: Job<DeployVerifyJobData>) => processor.process(job),
+        { connection, prefix: deploy.prefix, stalledInterval: 300, maxStalledCount: 1 },
+      );
+
+      expect(await waitForState(deploy.queue, jobId, ['completed', 'failed'])).toBe('completed');
+      const status = await deploy.queue.status(jobId);
+      expect(status.outcome).toMatchObject({ success: true, recorded: false });
+      expect(await deployments(deploy.metrics, true)).toBe(before + 1);
+      const events = await deploy.audit.list({ targetType: DEPLOY_JOB_TARGET, targetId: jobId });
+      expect(events).toHaveLength(1);
+    } finally {
+      await dying.close(true);
+      await rescuer?.close();
       await deploy.close();
     }
   });
