@@ -215,4 +215,37 @@ describe('/assistant (controller + runner + Lavalink and TTS sandboxes)', () => 
     // Three agents, three sessions: the assistant's agent was free again.
     expect(new Set([...stack.get(SessionRegistry).all()].map((session) => session.agentId)).size).toBe(3);
   });
+
+  it('releases the assistant session when the last human leaves its voice channel and tells the text channel', async () => {
+    const session = stack
+      .get(SessionRegistry)
+      .lookup({ guildId: guild.guildId, voiceChannelId: guild.channels.Lobby, kind: 'assistant' });
+    if (!session.ok) throw new Error('no assistant session in the Lobby');
+    const bot = stack.get(AgentRegistry).get(session.session.agentId)!.botUserId;
+
+    await stack.moveVoice(users.ana, guild, null);
+
+    await until(
+      () =>
+        stack.get(SessionRegistry).lookup({
+          guildId: guild.guildId,
+          voiceChannelId: guild.channels.Lobby,
+          kind: 'assistant',
+        }).ok === false,
+      'the assistant session to be released',
+    );
+    await until(
+      () => stack.discord.control.getVoiceState(guild.guildId, bot)?.channelId == null,
+      'the assistant to leave voice',
+    );
+    await until(
+      () =>
+        stack.discord.control
+          .listMessages(guild.textChannelIds[0])
+          .some((m) => m.content === `Everyone left <#${guild.channels.Lobby}>, so <@${bot}> left too.`),
+      'the notice in the text channel',
+    );
+    // The music sessions with humans in their channels stay.
+    expect([...stack.get(SessionRegistry).all()].map((s) => s.kind)).toEqual(['music', 'music']);
+  });
 });

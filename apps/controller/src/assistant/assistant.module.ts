@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscordModule } from '../discord';
 import { AssistantCommands } from './assistant.commands';
 import { AssistantJoinUseCase } from './assistant-join.use-case';
+import { AssistantSessionLifecycle } from './assistant-session.lifecycle';
 import { AssistantSessionsService } from './assistant-sessions.service';
 
 /** Options of {@link AssistantModule.forRoot}. */
@@ -16,7 +17,8 @@ export interface AssistantModuleOptions {
 
 /**
  * `/assistant` (SPEC §6): the slash commands, the join use case (allocate kind `assistant` +
- * `assistant.join`) and operations on assistant sessions. Needs the global `ChopsticksMetrics`
+ * `assistant.join`), operations on assistant sessions and their lifecycle (released when the last
+ * human leaves). Needs the global `ChopsticksMetrics`
  * and the necord client from {@link DiscordModule}. Failover of assistant sessions (they end with
  * a notice) belongs to the session-recovery feature.
  */
@@ -26,7 +28,12 @@ export class AssistantModule {
     return {
       module: AssistantModule,
       imports: [options.agentGateway, DiscordModule],
-      providers: [AssistantJoinUseCase, AssistantSessionsService, AssistantCommands],
+      providers: [
+        AssistantJoinUseCase,
+        AssistantSessionsService,
+        AssistantSessionLifecycle,
+        AssistantCommands,
+      ],
       exports: [AssistantJoinUseCase, AssistantSessionsService],
     };
   }
