@@ -100,10 +100,22 @@ async function bootDeploy(
     audit: app.get(AuditService, { strict: false }),
     bullQueue,
     close: async () => {
-      await bullQueue.obliterate({ force: true });
       await app.close();
+      await deleteKeys(`${prefix}:*`);
     },
   };
+}
+
+/** Deletes this file's BullMQ keys (its own prefix) once the workers are closed. */
+async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    await redis.quit();
+  }
 }
 
 /** Makes the registry report `agents` as live members of `guildId` (as a runner's announce does). */

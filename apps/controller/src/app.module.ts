@@ -54,7 +54,7 @@ export class ControllerAppModule {
             verifyAttempts: config.DEPLOY_VERIFY_ATTEMPTS,
             verifyBackoffMs: config.DEPLOY_VERIFY_BACKOFF_MS,
           },
-          redis: config.REDIS_URL ? { url: config.REDIS_URL } : undefined,
+          redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.BULLMQ_PREFIX } : undefined,
         }),
       ],
     };

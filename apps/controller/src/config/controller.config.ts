@@ -29,6 +29,8 @@ export const controllerEnvSchema = z.object({
    * verification jobs are disabled (logged once at boot).
    */
   REDIS_URL: env.optionalUrl(['redis:', 'rediss:']),
+  /** Redis key prefix of the controller's BullMQ queues (separates deployments sharing a Redis). */
+  BULLMQ_PREFIX: env.string().default('chopsticks'),
   /** OAuth2 authorize URL of agent invite links (the sandbox's in development and tests). */
   DISCORD_OAUTH_URL: env.url(['http:', 'https:'], 'https://discord.com/oauth2/authorize'),
   /** How long invited agents may take to join before a deploy job fails (s). */
