@@ -1,5 +1,7 @@
-import { assertBoundedLabels, sampleValue } from '@app/metrics';
-import { AgentStatus } from '@app/pools';
+import { type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MetricsModule, assertBoundedLabels, sampleValue } from '@app/metrics';
+import { AgentStatus, PoolsModule } from '@app/pools';
 import {
   type CurrentTrack,
   ProtocolErrorCode,
@@ -7,6 +9,8 @@ import {
   type RpcResponseFrame,
 } from '@app/protocol';
 import { type ApplicationCreated, DiscordSandbox, type GuildCreated, LavalinkSandbox } from '@app/sandbox';
+import { AgentRegistry } from '@app/sessions';
+import * as gatewayFeature from '@apps/controller';
 import { ControllerPeer } from '../support/controller-peer';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
 import { operator, snowflake } from '../utils/factories';
@@ -921,6 +925,74 @@ describe('agent runner', () => {
         await world.peer.request(agentIdOf(x), 'music.nowplaying', { guildId: world.guild.guildId }),
       );
       expect(now).toMatchObject({ current: { track: { title: 'Quiet Voltage' } } });
+    });
+  });
+
+  describe('one process per runner id', () => {
+    it('a second process with the same runner id replaces the first: the first stops without releasing leases and exits 1; every agent stays live on the second, logged in once', async () => {
+      const world = await createWorld(3);
+      const pools = PoolsModule.forRoot({
+        databaseUrl: world.ctx.db.url,
+        tokenEncryptionKeys: world.ctx.keys,
+        poolSize: 3,
+      });
+      class RunnerReplacementGatewayModule {}
+      const root: DynamicModule = {
+        module: RunnerReplacementGatewayModule,
+        imports: [
+          MetricsModule.forRoot({ app: 'controller', defaultMetrics: false, http: false }),
+          pools,
+          gatewayFeature.AgentGatewayModule.forRootAsync({
+            imports: [pools],
+            useFactory: () => ({ port: 0, host: '127.0.0.1' }),
+          }),
+        ],
+      };
+      const controller = await NestFactory.createApplicationContext(root, { logger: false });
+      await controller.init();
+      try {
+        const gateway = controller.get(gatewayFeature.AgentGateway);
+        const registry = controller.get(AgentRegistry);
+        const url = `ws://127.0.0.1:${gateway.port}`;
+        const agentIds = world.bots.map(agentIdOf).sort();
+        const first = await startRunner(world, { AGENT_CONTROL_URL: url, LOG_LEVEL: 'error' });
+        await eventually(() => expect(registry.readyCount).toBe(3), 30_000);
+        const firstConnection = gateway.runnerConnections()[0].connectionId;
+
+        const second = await startRunner(world, { AGENT_CONTROL_URL: url, LOG_LEVEL: 'error' });
+        expect(await first.exited).toBe(1);
+        expect(first.output()).toContain(
+          `another process connected with runner id ${world.runner.runnerId}; this one stops`,
+        );
+        await eventually(() => {
+          const [connection] = gateway.runnerConnections();
+          expect(gateway.runnerConnections()).toHaveLength(1);
+          expect(connection.connectionId).not.toBe(firstConnection);
+          expect(registry.readyCount).toBe(3);
+          for (const agentId of agentIds)
+            expect(registry.get(agentId)?.connectionId).toBe(connection.connectionId);
+        }, 30_000);
+        const leases = await world.ctx.leases.list();
+        expect(
+          leases
+            .filter((lease) => lease.runnerId === world.runner.runnerId)
+            .map((lease) => lease.agentId)
+            .sort(),
+        ).toEqual(agentIds);
+        for (const bot of world.bots) {
+          expect(world.discord.control.isConnected(bot.botUserId)).toBe(true);
+          // once by each process; the first logged out, the second never re-identified
+          expect(world.discord.control.identifyCount(bot.clientId)).toBe(2);
+        }
+        expect(second.child.exitCode).toBeNull();
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+        await eventually(() => expect(registry.size).toBe(0));
+        for (const bot of world.bots) expect(world.discord.control.isConnected(bot.botUserId)).toBe(false);
+      } finally {
+        await controller.close();
+        await destroyWorld(world);
+      }
     });
   });
 });
