@@ -14,6 +14,12 @@ import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { loadDemoConfig } from './demo/demo.config';
 import { histogramQuantile } from './demo/histogram';
 import { type DemoGuild, runMusicScenario } from './demo/music-scenario';
+import {
+  type DemoRunner,
+  runAssistantScenario,
+  runFailoverScenario,
+  runIdleRelease,
+} from './demo/recovery-scenario';
 import { choosePort, DEMO_DEFAULT_PORTS } from './demo/ports';
 import {
   type DemoSummary,
@@ -27,11 +33,14 @@ import {
 
 /**
  * `npm run demo`: the main job on an embedded default (SPEC §11). Boots the sandbox (Discord,
- * Lavalink, TTS), an embedded Postgres when DATABASE_URL is unset, the controller, one agent
- * runner, the dashboard and FunHub in this process as real servers on real ports, then plays the
- * first vertical slice through the real protocols: pool, encrypted agent tokens, agents invited
- * into two guilds, people in voice channels running `/music play` concurrently, tracks starting
- * and ending in the Lavalink emulator, `/music stop`, and a scrape of `/metrics-app`.
+ * Lavalink, TTS), an embedded Postgres when DATABASE_URL is unset, the controller (idle release at
+ * 1 s), two agent runners (3 + 3 agents, `TTS_URL` set), the dashboard and FunHub in this process
+ * as real servers on real ports, then plays the scenario through the real protocols: pool,
+ * encrypted agent tokens, agents invited into two guilds, people in voice channels running
+ * `/music play` concurrently, tracks starting and ending in the Lavalink emulator, `/music stop`;
+ * people leaving voice and the idle sweep (scripts/demo/recovery-scenario.ts), `/assistant join`,
+ * `say` and `leave`, runner A stopped while its agent plays and the session failing over to runner
+ * B, and a scrape of `/metrics-app`.
  *
  * Flags: `--once` runs the scenario and exits; `--json` prints one JSON summary on stdout
  * (progress and logs go to stderr). Exit code 0 only when every step succeeded — steps later
@@ -40,6 +49,11 @@ import {
  */
 
 const AGENT_IDENTITIES = 6;
+/** Two runners split the identities; leases decide who carries which. */
+const RUNNER_CAPACITIES = [3, 3] as const;
+const RUNNER_NAMES = ['A', 'B'] as const;
+/** Idle-release threshold of the demo's controller (seconds). */
+const IDLE_RELEASE_SECONDS = 1;
 /** Wall ms per track ms: a 3-minute track plays for about one second. */
 const TIME_SCALE = 1 / 180;
 /** Agents invited per guild (the deploy planner, `/agents deploy`, is issue 5). */
@@ -65,6 +79,8 @@ const GUILD_PLAN = [
     ],
   },
 ] as const;
+/** A radio bot (not a human) plays in this voice channel of the last guild: the idle sweep's case. */
+const RADIO_CHANNEL = 'Radio';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { once: { type: 'boolean' }, json: { type: 'boolean' } } });
@@ -122,14 +138,16 @@ async function main(): Promise<void> {
       discord.control.createApplication({ name: `Chopsticks Agent ${i + 1}`, username: `agent${i + 1}` }),
     );
     const tags = new Map(agentApps.map((app, i) => [app.botUserId, `Agent #${i + 1}`]));
+    const radioBot = discord.control.createApplication({ name: 'Radio', username: 'radio-bot' });
     let nextAgent = 0;
-    const guilds: DemoGuild[] = GUILD_PLAN.map((plan) => {
+    const guilds: DemoGuild[] = GUILD_PLAN.map((plan, i) => {
+      const radio = i === GUILD_PLAN.length - 1;
       const guild = discord.control.createGuild({
         name: plan.name,
         ownerId,
         textChannels: ['general'],
-        voiceChannels: plan.people.map(([, channel]) => channel),
-        members: [controllerBot.botUserId],
+        voiceChannels: [...plan.people.map(([, channel]) => channel), ...(radio ? [RADIO_CHANNEL] : [])],
+        members: radio ? [controllerBot.botUserId, radioBot.botUserId] : [controllerBot.botUserId],
       });
       const listeners = plan.people.map(([username, channel, query]) => {
         const { userId } = discord.control.createUser({ username });
@@ -154,6 +172,9 @@ async function main(): Promise<void> {
       DISCORD_TOKEN: controllerBot.token,
       DISCORD_CLIENT_ID: controllerBot.clientId,
       DISCORD_API_URL: discord.urls.api,
+      // Idle release within the demo's minute: 1 s without music or listeners, swept every second.
+      IDLE_RELEASE_SECONDS: String(IDLE_RELEASE_SECONDS),
+      IDLE_SWEEP_INTERVAL_SECONDS: '1',
     });
     const controller = await startHttpApp(ControllerAppModule.forRoot(controllerConfig), {
       port: controllerConfig.HEALTH_PORT,
@@ -205,8 +226,12 @@ async function main(): Promise<void> {
     say(
       `▶ pool ${pool.id}: registered ${summary.agents.registered} agent tokens (AES-256-GCM encrypted in Postgres)`,
     );
-    const runner = await controller.get(RunnersService).create({ capacity: AGENT_IDENTITIES }, actor);
-    say(`▶ issued a runner credential for ${runner.runnerId}`);
+    const credentials = [];
+    for (const capacity of RUNNER_CAPACITIES)
+      credentials.push(await controller.get(RunnersService).create({ capacity }, actor));
+    say(
+      `▶ issued ${credentials.length} runner credentials: ${credentials.map((c, i) => `${RUNNER_NAMES[i]} = ${c.runnerId} (capacity ${RUNNER_CAPACITIES[i]})`).join(', ')}`,
+    );
 
     step = 'deploying agents into guilds';
     for (const entry of guilds) {
@@ -216,25 +241,44 @@ async function main(): Promise<void> {
       `▶ deployed agents by the bot-invite flow: ${guilds.map((g) => `${g.agents.length} → ${g.name}`).join(', ')} (the deploy planner is issue 5)`,
     );
 
-    step = 'starting the runner';
-    const runnerConfig = loadAgentsConfig({
-      ...shared,
-      AGENT_CONTROL_URL: `ws://127.0.0.1:${controller.get(AgentGateway).port}`,
-      RUNNER_ID: runner.runnerId,
-      RUNNER_SECRET: runner.secret,
-      RUNNER_CAPACITY: String(AGENT_IDENTITIES),
-      LEASE_TTL_SECONDS: '15',
-      DISCORD_API_URL: discord.urls.api,
-      LAVALINK_NODES: `demo=${lavalink.url}#${encodeURIComponent(lavalink.password)}`,
-      CONTROL_RECONNECT_BASE_MS: '100',
-      HEALTH_PORT: String(await port(DEMO_DEFAULT_PORTS.runner)),
-    });
-    const runnerApp = await startApp(
-      AgentsAppModule.forRoot(runnerConfig),
-      runnerConfig.HEALTH_PORT,
-      closers,
+    step = 'starting the runners';
+    const runners: DemoRunner[] = [];
+    const runnerApps: NestFastifyApplication[] = [];
+    for (const [i, credential] of credentials.entries()) {
+      const runnerConfig = loadAgentsConfig({
+        ...shared,
+        AGENT_CONTROL_URL: `ws://127.0.0.1:${controller.get(AgentGateway).port}`,
+        RUNNER_ID: credential.runnerId,
+        RUNNER_SECRET: credential.secret,
+        RUNNER_CAPACITY: String(RUNNER_CAPACITIES[i]),
+        LEASE_TTL_SECONDS: '15',
+        DISCORD_API_URL: discord.urls.api,
+        LAVALINK_NODES: `demo=${lavalink.url}#${encodeURIComponent(lavalink.password)}`,
+        TTS_URL: `${tts.url}/tts`,
+        CONTROL_RECONNECT_BASE_MS: '100',
+        HEALTH_PORT: String(await port(i === 0 ? DEMO_DEFAULT_PORTS.runner : DEMO_DEFAULT_PORTS.runnerB)),
+      });
+      const app = await startHttpApp(AgentsAppModule.forRoot(runnerConfig), {
+        port: runnerConfig.HEALTH_PORT,
+        host: '127.0.0.1',
+      });
+      let closing: Promise<void> | null = null;
+      const stop = () => (closing ??= app.close());
+      closers.push(stop);
+      runnerApps.push(app);
+      runners.push({ name: RUNNER_NAMES[i], runnerId: credential.runnerId, stop });
+      // One runner at a time: each leases its share before the next one asks.
+      const expected = RUNNER_CAPACITIES.slice(0, i + 1).reduce((total, capacity) => total + capacity, 0);
+      await until(
+        `runner ${RUNNER_NAMES[i]} leasing its agents and logging them in`,
+        30_000,
+        () => controller.get(AgentRegistry).readyCount >= expected,
+        () => `${controller.get(AgentRegistry).readyCount} of ${expected} ready`,
+      );
+    }
+    say(
+      `▶ ${runners.length} runners started in process (TTS_URL set, so they offer /assistant): leasing the 6 identities (${RUNNER_CAPACITIES.join(' + ')}) and logging them into Discord`,
     );
-    say('▶ runner started in process: leasing the 6 identities and logging them into Discord');
     const registry = controller.get(AgentRegistry);
     const readyIn = (entry: DemoGuild) =>
       [...registry.agentIdsInGuild(entry.guild.guildId)].filter((id) => registry.get(id)?.ready).length;
@@ -248,9 +292,16 @@ async function main(): Promise<void> {
     );
     summary.agents.connected = registry.size;
     summary.agents.ready = registry.readyCount;
-    say(`▶ runner up: ${summary.agents.connected} agents connected, ${summary.agents.ready} ready`);
+    const carried = runners.map(
+      (runner) =>
+        `${runner.name} carries ${guilds.map((g) => `${[...registry.agentIdsInGuild(g.guild.guildId)].filter((id) => registry.get(id)?.runnerId === runner.runnerId).length} in ${g.name}`).join(', ')}`,
+    );
+    say(
+      `▶ runners up: ${summary.agents.connected} agents connected, ${summary.agents.ready} ready (${carried.join('; ')})`,
+    );
 
     step = 'the /music scenario';
+    const tagOf = (botUserId: string) => tags.get(botUserId) ?? `<@${botUserId}>`;
     const { agentReplies } = await runMusicScenario({
       controller,
       discord,
@@ -258,7 +309,7 @@ async function main(): Promise<void> {
       guilds,
       summary,
       say,
-      tagOf: (botUserId) => tags.get(botUserId) ?? `<@${botUserId}>`,
+      tagOf,
     });
 
     step = 'tracks in the Lavalink emulator';
@@ -275,14 +326,52 @@ async function main(): Promise<void> {
     summary.tracks = { started: trackEvents('TrackStartEvent'), ended: trackEvents('TrackEndEvent') };
     say(`▶ Lavalink emulator: ${summary.tracks.started} tracks started, ${summary.tracks.ended} ended`);
 
+    const recovery = { controller, discord, lavalink, controllerBot, guilds, summary, say, tagOf };
+    step = 'idle release';
+    const idle = await runIdleRelease(recovery, {
+      entry: guilds[guilds.length - 1],
+      bot: radioBot,
+      channel: RADIO_CHANNEL,
+    });
+    step = 'the /assistant scenario';
+    const assistant = await runAssistantScenario(recovery);
+    step = 'agent failover';
+    const failover = await runFailoverScenario(recovery, runners);
+    await until(
+      'every track ending in the Lavalink emulator',
+      20_000,
+      () => trackEvents('TrackEndEvent') >= trackEvents('TrackStartEvent'),
+      () => `${trackEvents('TrackStartEvent')} started, ${trackEvents('TrackEndEvent')} ended`,
+    );
+    summary.tracks = { started: trackEvents('TrackStartEvent'), ended: trackEvents('TrackEndEvent') };
+    say(
+      `▶ Lavalink emulator: ${summary.tracks.started} tracks started, ${summary.tracks.ended} ended in all (music, the TTS utterance, the resumed queue)`,
+    );
+
     step = 'checking /metrics-app';
-    await scrapeMetrics(`http://127.0.0.1:${listeningPort(controller)}/metrics-app`, summary);
-    if (summary.sessions.allocated !== agentReplies)
+    const { idleReleases, channelEmptyReleases } = await scrapeMetrics(
+      `http://127.0.0.1:${listeningPort(controller)}/metrics-app`,
+      summary,
+    );
+    // When people leave, the agent's "last human left" release and the 1 s idle sweep race: either
+    // reason is right for those sessions; the radio bot's session can only be swept.
+    const unattended = idle.humansLeft + failover.allocated + idle.swept;
+    if (channelEmptyReleases + idleReleases !== unattended || idleReleases < idle.swept)
       summary.errors.push(
-        `metrics: chopsticks_session_allocations_total{outcome="ok"} is ${summary.sessions.allocated}, but ${agentReplies} replies named an agent`,
+        `metrics: chopsticks_session_releases_total is ${channelEmptyReleases} channel-empty + ${idleReleases} idle, expected ${unattended} with at least ${idle.swept} idle`,
+      );
+    if (summary.sessions.failovers < 1)
+      summary.errors.push('metrics: chopsticks_session_failovers_total{outcome="ok"} did not rise');
+    const allocations = agentReplies + idle.allocated + assistant.allocated + failover.allocated;
+    if (summary.sessions.allocated !== allocations)
+      summary.errors.push(
+        `metrics: chopsticks_session_allocations_total{outcome="ok"} is ${summary.sessions.allocated}, but ${allocations} replies allocated a session`,
       );
     say(
       `▶ /metrics-app: ${summary.metrics.scraped} metric families, runbook names ${summary.metrics.missing.length === 0 ? 'all present' : `missing ${summary.metrics.missing.join(', ')}`}; allocation p50 ${summary.allocationSeconds.p50.toFixed(4)} s, p99 ${summary.allocationSeconds.p99.toFixed(4)} s (histogram_quantile over chopsticks_session_allocation_duration_seconds)`,
+    );
+    say(
+      `▶ /metrics-app: sessions ${summary.sessions.allocated} allocated, ${summary.sessions.released} released (${channelEmptyReleases} channel-empty, ${idleReleases} idle), ${summary.sessions.failovers} failed over (chopsticks_session_failovers_total)`,
     );
 
     summary.errors.push(...NOT_BUILT_YET.map((step) => `${NOT_BUILT_YET_PREFIX}${step}`));
@@ -298,7 +387,14 @@ async function main(): Promise<void> {
       'API docs (Swagger)': swagger ? `${base}/docs` : 'not served yet',
       dashboard: `http://127.0.0.1:${listeningPort(dashboard)}/health`,
       FunHub: `http://127.0.0.1:${listeningPort(funhub)}/health`,
-      'runner health': `http://127.0.0.1:${listeningPort(runnerApp)}/healthz`,
+      ...Object.fromEntries(
+        runners.map((runner, i) => [
+          `runner ${runner.name} health`,
+          i === 0
+            ? 'stopped (killed for the failover)'
+            : `http://127.0.0.1:${listeningPort(runnerApps[i])}/healthz`,
+        ]),
+      ),
       'Discord sandbox': discord.urls.control,
       'Lavalink sandbox': lavalink.url,
     };
@@ -338,7 +434,10 @@ async function startApp(
  * scrape of the controller's `/metrics-app` (names and labels: libs/metrics/README.md).
  * @throws Error naming the step when the scrape fails or takes over 5 s
  */
-async function scrapeMetrics(url: string, summary: DemoSummary): Promise<void> {
+async function scrapeMetrics(
+  url: string,
+  summary: DemoSummary,
+): Promise<{ idleReleases: number; channelEmptyReleases: number }> {
   const response = await within('scraping /metrics-app', 5_000, fetch(url));
   if (!response.ok) throw new Error(`scraping /metrics-app: HTTP ${response.status}`);
   const families = parseExposition(await response.text());
@@ -364,6 +463,13 @@ async function scrapeMetrics(url: string, summary: DemoSummary): Promise<void> {
   summary.allocationSeconds = {
     p50: histogramQuantile(0.5, buckets) ?? 0,
     p99: histogramQuantile(0.99, buckets) ?? 0,
+  };
+  return {
+    idleReleases: sum('chopsticks_session_releases_total', (labels) => labels.reason === 'idle'),
+    channelEmptyReleases: sum(
+      'chopsticks_session_releases_total',
+      (labels) => labels.reason === 'channel-empty',
+    ),
   };
 }
 

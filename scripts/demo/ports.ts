@@ -5,6 +5,7 @@ export const DEMO_DEFAULT_PORTS = {
   controller: 8080,
   agentGateway: 8787,
   runner: 8081,
+  runnerB: 8082,
   dashboard: 8788,
   funhub: 8790,
 } as const;

@@ -7,9 +7,10 @@ import { REPO_ROOT } from './support/app-process';
 
 /**
  * `npm run demo -- --once --json` (SPEC §11) as a real child process against a fresh database on
- * the machine's Postgres, with free ports: the first vertical slice end to end, read back from the
- * one JSON object it prints. Steps later issues build are `not built yet: …` errors, so the exit
- * code is 1 until they exist — this test then flips and must be updated with them.
+ * the machine's Postgres, with free ports: the scenario end to end (two runners, `/music`, idle
+ * release, `/assistant`, failover), read back from the one JSON object it prints and the ▶ log.
+ * Steps later issues build are `not built yet: …` errors, so the exit code is 1 until they exist —
+ * this test then flips and must be updated with them.
  */
 jest.setTimeout(150_000);
 
@@ -101,13 +102,39 @@ describe('npm run demo -- --once --json', () => {
     expect(summary.guilds).toBe(2);
   });
 
-  it('A1, A3, A7: eight concurrent /music play (two refused with "no free agents"), one stop, one retry — all answered', () => {
-    expect(summary.commands).toEqual({ sent: 10, ok: 10, failed: 0, rateLimited: 0 });
-    expect(summary.sessions).toEqual({ allocated: 7, released: 1, failovers: 0 });
+  it("A1, A3, A7: eight concurrent /music play (two refused), stop, retry, the radio bot's play, three /assistant commands and three plays before the failover — all answered", () => {
+    expect(summary.commands).toEqual({ sent: 17, ok: 17, failed: 0, rateLimited: 0 });
   });
 
-  it('every allocated session played a track that started and ended in the Lavalink emulator', () => {
-    expect(summary.tracks.started).toBeGreaterThanOrEqual(7);
+  it("sessions: 7 + radio + assistant + failover listener allocated; stop, 7 channel-empty, 1 idle, assistant leave and the dead agent's session released; one failover", () => {
+    expect(summary.sessions.allocated).toBe(10);
+    expect(summary.sessions.released).toBe(11);
+    expect(summary.sessions.failovers).toBeGreaterThanOrEqual(1);
+    expect(run.stderr).toMatch(
+      /sessions 10 allocated, 11 released \(\d channel-empty, [1-9] idle\), 1 failed over/,
+    );
+  });
+
+  it('I1: the idle sweep releases the session of a channel no human was in', () => {
+    expect(run.stderr).toContain('▶ idle sweep (IDLE_RELEASE_SECONDS=1, every 1 s): released the session');
+  });
+
+  it("I3: runner A stops while its agent plays; runner B's agent takes the session over and resumes the queue", () => {
+    expect(run.stderr).toMatch(/▶ ana queued 3 tracks in Lofi Lounge \/ Music 1 on Agent #\d \(runner A\)/);
+    expect(run.stderr).toMatch(
+      /▶ failover: Agent #\d \(runner B\) took the session over and resumed \*\*Rainy Day Arcade\*\*/,
+    );
+  });
+
+  it('A8: /assistant join, say (a TTS track) and leave all answered', () => {
+    expect(run.stderr).toMatch(/▶ finn ran \/assistant join in Game Night \/ Raid: Agent #\d joined/);
+    expect(run.stderr).toContain('(a TTS track from the TTS sandbox started and ended)');
+    expect(run.stderr).toMatch(/▶ \/assistant leave: 👋 Agent #\d left/);
+  });
+
+  it('every track (music, the utterance, the resumed queue) started and ended in the Lavalink emulator', () => {
+    // 7 from the concurrent plays and the retry, the radio track, the utterance, 3 queued + 1 resumed.
+    expect(summary.tracks.started).toBeGreaterThanOrEqual(13);
     expect(summary.tracks.ended).toBe(summary.tracks.started);
   });
 
@@ -118,13 +145,8 @@ describe('npm run demo -- --once --json', () => {
     expect(summary.metrics.missing).toEqual([]);
   });
 
-  it('errors list only the steps later issues build, so the exit code is 1 because of them', () => {
-    expect(summary.errors).toEqual([
-      'not built yet: an agent is killed and its session fails over to another agent (issue 5)',
-      'not built yet: idle sessions are released (issue 5)',
-      'not built yet: a user hits the slash-command rate limit (issue 6)',
-      'not built yet: /assistant sessions (issue 5)',
-    ]);
+  it('errors list only the rate limit (issue 6), so the exit code is 1 because of it', () => {
+    expect(summary.errors).toEqual(['not built yet: a user hits the slash-command rate limit (issue 6)']);
     expect(run.code).toBe(1);
   });
 
@@ -133,7 +155,7 @@ describe('npm run demo -- --once --json', () => {
   });
 
   it('progress goes to stderr as short ▶ lines and no secret reaches the output', () => {
-    expect(run.stderr).toContain('▶ runner up: 6 agents connected, 6 ready');
+    expect(run.stderr).toContain('▶ runners up: 6 agents connected, 6 ready');
     expect(run.stderr).toContain('(the deploy planner is issue 5)');
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/[\w-]{24,}\.[\w-]{6}\.[\w-]{27,}/);
   });
