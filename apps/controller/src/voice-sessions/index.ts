@@ -1,0 +1,1 @@
+export { ChannelSessionsService, type ChannelSessionKey } from './channel-sessions.service';
