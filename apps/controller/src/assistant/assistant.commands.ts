@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelType, type ChatInputCommandInteraction, Client, InteractionContextType } from 'discord.js';
+import { type ChatInputCommandInteraction, Client, InteractionContextType } from 'discord.js';
 import { Context, createCommandGroupDecorator, Options, type SlashCommandContext, Subcommand } from 'necord';
 import type { Session } from '@app/sessions';
 import { type CommandReply, type InteractionHandle, InteractionResponder } from '../discord';
+import { locateVoiceChannel, voiceChannelName, type VoiceWhereabouts } from '../voice-sessions';
 import { AssistantSayDto } from './dto/assistant-say.dto';
 import { ASSISTANT_SAY_MAX_LENGTH } from './assistant.constants';
 import { AssistantErrorCode, AssistantException } from './assistant.exception';
@@ -14,7 +15,7 @@ import {
   statusEmbed,
   toAssistantReplyError,
 } from './assistant-replies';
-import { type AssistantSessionKey, AssistantSessionsService } from './assistant-sessions.service';
+import { AssistantSessionsService } from './assistant-sessions.service';
 
 /** `/assistant …` (SPEC §6), guild-only. */
 const AssistantCommandGroup = createCommandGroupDecorator({
@@ -24,9 +25,7 @@ const AssistantCommandGroup = createCommandGroupDecorator({
 });
 
 /** Where the invoking user is: their guild and voice channel. */
-interface Whereabouts extends AssistantSessionKey {
-  textChannelId: string | null;
-}
+type Whereabouts = VoiceWhereabouts;
 
 /**
  * The `/assistant` slash commands. Each handler runs quick checks from the client's caches (guild,
@@ -131,15 +130,13 @@ export class AssistantCommands {
    * @throws AssistantException `guild-only` outside a guild, `user-not-in-voice` when not in voice
    */
   private whereabouts(interaction: ChatInputCommandInteraction): Whereabouts {
-    const guildId = interaction.guildId;
-    const guild = guildId ? this.client.guilds.cache.get(guildId) : undefined;
-    if (!guildId || !guild)
+    const found = locateVoiceChannel(this.client, interaction);
+    if (found === 'guild-only')
       throw new AssistantException(AssistantErrorCode.GuildOnly, 'not in a cached guild');
-    const voiceChannelId = guild.voiceStates.cache.get(interaction.user.id)?.channelId ?? null;
-    if (!voiceChannelId) {
+    if (found === 'user-not-in-voice') {
       throw new AssistantException(AssistantErrorCode.UserNotInVoice, 'user not in a voice channel');
     }
-    return { guildId, voiceChannelId, textChannelId: interaction.channelId ?? null };
+    return found;
   }
 
   private replyContext(guildId: string | null): AssistantReplyContext {
@@ -149,14 +146,8 @@ export class AssistantCommands {
     };
   }
 
-  /** "🔊 Lobby" for a cached voice channel, else a channel mention. */
   private channelName(guildId: string | null, channelId: string): string {
-    const channel = guildId
-      ? this.client.guilds.cache.get(guildId)?.channels.cache.get(channelId)
-      : undefined;
-    if (!channel) return `<#${channelId}>`;
-    const icon = channel.type === ChannelType.GuildStageVoice ? '🎙️' : '🔊';
-    return `${icon} ${channel.name}`;
+    return voiceChannelName(this.client, guildId, channelId);
   }
 
   private agentMention(agentId: string): string {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelType, type ChatInputCommandInteraction, Client, InteractionContextType } from 'discord.js';
+import { type ChatInputCommandInteraction, Client, InteractionContextType } from 'discord.js';
 import { Context, createCommandGroupDecorator, Options, type SlashCommandContext, Subcommand } from 'necord';
 import type { Session } from '@app/sessions';
 import { type CommandReply, type InteractionHandle, InteractionResponder } from '../discord';
+import { locateVoiceChannel, voiceChannelName, type VoiceWhereabouts } from '../voice-sessions';
 import { MusicPlayDto } from './dto/music-play.dto';
 import { MusicQueueDto } from './dto/music-queue.dto';
 import { MusicVolumeDto } from './dto/music-volume.dto';
@@ -16,7 +17,7 @@ import {
   queueEmbed,
   toMusicReplyError,
 } from './music-replies';
-import { type MusicSessionKey, MusicSessionsService } from './music-sessions.service';
+import { MusicSessionsService } from './music-sessions.service';
 
 /** `/music …` (SPEC §6), guild-only. */
 const MusicCommandGroup = createCommandGroupDecorator({
@@ -26,9 +27,7 @@ const MusicCommandGroup = createCommandGroupDecorator({
 });
 
 /** Where the invoking user is: their guild and voice channel. */
-interface Whereabouts extends MusicSessionKey {
-  textChannelId: string | null;
-}
+type Whereabouts = VoiceWhereabouts;
 
 /**
  * The `/music` slash commands. Each handler runs quick checks from the client's caches (guild,
@@ -187,14 +186,12 @@ export class MusicCommands {
    * @throws MusicException `guild-only` outside a guild, `user-not-in-voice` when not in voice
    */
   private whereabouts(interaction: ChatInputCommandInteraction): Whereabouts {
-    const guildId = interaction.guildId;
-    const guild = guildId ? this.client.guilds.cache.get(guildId) : undefined;
-    if (!guildId || !guild) throw new MusicException(MusicErrorCode.GuildOnly, 'not in a cached guild');
-    const voiceChannelId = guild.voiceStates.cache.get(interaction.user.id)?.channelId ?? null;
-    if (!voiceChannelId) {
+    const found = locateVoiceChannel(this.client, interaction);
+    if (found === 'guild-only') throw new MusicException(MusicErrorCode.GuildOnly, 'not in a cached guild');
+    if (found === 'user-not-in-voice') {
       throw new MusicException(MusicErrorCode.UserNotInVoice, 'user not in a voice channel');
     }
-    return { guildId, voiceChannelId, textChannelId: interaction.channelId ?? null };
+    return found;
   }
 
   private replyContext(guildId: string | null): MusicReplyContext {
@@ -204,14 +201,8 @@ export class MusicCommands {
     };
   }
 
-  /** "🔊 Music 1" for a cached voice channel, else a channel mention. */
   private channelName(guildId: string | null, channelId: string): string {
-    const channel = guildId
-      ? this.client.guilds.cache.get(guildId)?.channels.cache.get(channelId)
-      : undefined;
-    if (!channel) return `<#${channelId}>`;
-    const icon = channel.type === ChannelType.GuildStageVoice ? '🎙️' : '🔊';
-    return `${icon} ${channel.name}`;
+    return voiceChannelName(this.client, guildId, channelId);
   }
 
   private agentMention(agentId: string): string {

@@ -1,1 +1,2 @@
 export { ChannelSessionsService, type ChannelSessionKey } from './channel-sessions.service';
+export { locateVoiceChannel, voiceChannelName, type VoiceWhereabouts } from './voice-channels';
