@@ -2,6 +2,7 @@ import type { RpcParams, RpcResult, SessionReport } from '@app/protocol';
 import { MAX_SAY_LENGTH, ProtocolErrorCode } from '@app/protocol';
 import type { LavalinkManager, Player, SearchResult } from 'lavalink-client';
 import { AgentRpcException } from '../control/agent-rpc.exception';
+import { waitForLavalinkNode, waitForVoice } from './lavalink-readiness';
 
 /** Where an identity's assistant fetches speech: `GET <url>?text=…&voice=…` answering audio. */
 export interface TtsEndpoint {
@@ -26,11 +27,6 @@ interface AssistantMeta {
   textChannelId: string | null;
   lastActivityAt: number;
 }
-
-/** How long a join waits for Discord's voice state and server updates (ms). */
-const VOICE_READY_TIMEOUT_MS = 10_000;
-/** How long an op waits for a Lavalink node to become usable (ms). */
-const NODE_READY_TIMEOUT_MS = 5_000;
 
 /**
  * The URL that renders `text` as speech: `endpoint.url` with `text` and `voice` set as
@@ -167,7 +163,7 @@ export class AgentAssistant {
     textChannelId: string | null,
   ): Promise<Player> {
     this.host.assertVoiceTarget(guildId, voiceChannelId);
-    await this.waitForNode();
+    await waitForLavalinkNode(this.manager);
     let player = this.manager.getPlayer(guildId);
     if (player && !this.meta.has(guildId))
       throw new AgentRpcException(
@@ -192,7 +188,7 @@ export class AgentAssistant {
       if (!player.voice?.endpoint || this.host.voiceChannelOf(guildId) !== voiceChannelId)
         await player.connect();
       try {
-        await this.waitForVoice(player, voiceChannelId);
+        await waitForVoice(player, voiceChannelId, (guildId) => this.host.voiceChannelOf(guildId));
       } catch (error) {
         this.meta.delete(guildId);
         await player.destroy('assistant.join-failed', true).catch(() => undefined);
@@ -201,36 +197,6 @@ export class AgentAssistant {
     }
     this.touch(guildId);
     return player;
-  }
-
-  /** Waits until Discord confirmed the channel and the voice server update reached Lavalink. */
-  private async waitForVoice(player: Player, voiceChannelId: string): Promise<void> {
-    const deadline = Date.now() + VOICE_READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (
-        this.host.voiceChannelOf(player.guildId) === voiceChannelId &&
-        player.voice?.endpoint &&
-        player.voice.token &&
-        player.voice.sessionId
-      )
-        return;
-      await delay(25);
-    }
-    throw new AgentRpcException(ProtocolErrorCode.NotInVoice, 'Could not join the voice channel in time.');
-  }
-
-  private async waitForNode(): Promise<void> {
-    const deadline = Date.now() + NODE_READY_TIMEOUT_MS;
-    const usable = () =>
-      [...this.manager.nodeManager.nodes.values()].some((node) => node.connected && node.sessionId);
-    while (!usable()) {
-      if (this.manager.nodeManager.nodes.size === 0 || Date.now() > deadline)
-        throw new AgentRpcException(
-          ProtocolErrorCode.LavalinkUnavailable,
-          'No Lavalink node is available right now.',
-        );
-      await delay(50);
-    }
   }
 
   private player(guildId: string): Player {
@@ -247,8 +213,4 @@ export class AgentAssistant {
     const meta = this.meta.get(guildId);
     if (meta) meta.lastActivityAt = Date.now();
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

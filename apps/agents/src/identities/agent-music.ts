@@ -9,6 +9,7 @@ import type {
 import { MAX_QUEUE_SNAPSHOT_TRACKS, ProtocolErrorCode } from '@app/protocol';
 import type { LavalinkManager, Player, SearchResult, Track, UnresolvedTrack } from 'lavalink-client';
 import { AgentRpcException } from '../control/agent-rpc.exception';
+import { delay, lavalinkNodeUsable, waitForLavalinkNode, waitForVoice } from './lavalink-readiness';
 import { toProtocolTrack, type TrackRequester } from './track-mapping';
 
 /** Upcoming tracks per `music.queue` page (SPEC §6). */
@@ -30,11 +31,6 @@ interface SessionMeta {
   textChannelId: string | null;
   lastActivityAt: number;
 }
-
-/** How long a join waits for Discord's voice state and server updates (ms). */
-const VOICE_READY_TIMEOUT_MS = 10_000;
-/** How long a music op waits for a Lavalink node to become usable (ms). */
-const NODE_READY_TIMEOUT_MS = 5_000;
 
 const URL_QUERY = /^https?:\/\//i;
 
@@ -113,7 +109,7 @@ export class AgentMusic {
 
   /** Whether any node is connected and usable. */
   get nodeUsable(): boolean {
-    return [...this.manager.nodeManager.nodes.values()].some((node) => node.connected && node.sessionId);
+    return lavalinkNodeUsable(this.manager);
   }
 
   /** Connection state per node. */
@@ -173,7 +169,7 @@ export class AgentMusic {
   }
 
   async search(params: RpcParams<'music.search'>): Promise<RpcResult<'music.search'>> {
-    await this.waitForNode();
+    await waitForLavalinkNode(this.manager);
     const node = this.manager.nodeManager.leastUsedNodes()[0];
     if (!node) throw unavailable();
     const result = await node.search(
@@ -379,7 +375,7 @@ export class AgentMusic {
     ownerUserId: string | null,
   ): Promise<Player> {
     this.host.assertVoiceTarget(guildId, voiceChannelId);
-    await this.waitForNode();
+    await waitForLavalinkNode(this.manager);
     let player = this.manager.getPlayer(guildId);
     if (!player) {
       player = this.manager.createPlayer({
@@ -399,33 +395,9 @@ export class AgentMusic {
     if (!player.connected || this.host.voiceChannelOf(guildId) !== voiceChannelId) {
       if (!player.voice?.endpoint || this.host.voiceChannelOf(guildId) !== voiceChannelId)
         await player.connect();
-      await this.waitForVoice(player, voiceChannelId);
+      await waitForVoice(player, voiceChannelId, (guildId) => this.host.voiceChannelOf(guildId));
     }
     return player;
-  }
-
-  /** Waits until Discord confirmed the channel and the voice server update reached Lavalink. */
-  private async waitForVoice(player: Player, voiceChannelId: string): Promise<void> {
-    const deadline = Date.now() + VOICE_READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (
-        this.host.voiceChannelOf(player.guildId) === voiceChannelId &&
-        player.voice?.endpoint &&
-        player.voice.token &&
-        player.voice.sessionId
-      )
-        return;
-      await delay(25);
-    }
-    throw new AgentRpcException(ProtocolErrorCode.NotInVoice, 'Could not join the voice channel in time.');
-  }
-
-  private async waitForNode(): Promise<void> {
-    const deadline = Date.now() + NODE_READY_TIMEOUT_MS;
-    while (!this.nodeUsable) {
-      if (this.manager.nodeManager.nodes.size === 0 || Date.now() > deadline) throw unavailable();
-      await delay(50);
-    }
   }
 
   private async resolve(
@@ -510,8 +482,4 @@ function unavailable(): AgentRpcException {
 
 function clampVolume(volume: number): number {
   return Math.min(200, Math.max(0, Math.round(volume)));
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
