@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AccessPolicyModule } from '@app/access';
 import { LifecycleModule } from '@app/lifecycle';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
@@ -34,6 +35,7 @@ export class ControllerAppModule {
           }),
         }),
         pools,
+        AccessPolicyModule.forRoot({ botOwnerIds: config.BOT_OWNER_IDS }),
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway }),
