@@ -1,6 +1,6 @@
 import { ProtocolErrorCode, type SessionKind, type SessionReport } from '@app/protocol';
 import type { AgentDownReason, AgentRegistry, Clock, LiveAgent } from './agent-registry';
-import type { Session, SessionKey, SessionLookup, SessionRegistry } from './session-registry';
+import type { Session, SessionKey, SessionLookup, SessionOrigin, SessionRegistry } from './session-registry';
 import { MAX_SESSIONS_PER_GUILD, PIN_TTL_MS, ReleaseReason } from './sessions.constants';
 import { SessionsErrorCode, SessionsException } from './sessions.exception';
 
@@ -16,6 +16,8 @@ export interface AllocationRequest {
   preferredPoolId?: string | null;
   /** Pools the guild may draw from; omitted = any pool. Agents of other pools are never chosen. */
   accessiblePoolIds?: ReadonlySet<string> | null;
+  /** Why the session is bound (default `allocation`; failover passes `failover`). */
+  origin?: Exclude<SessionOrigin, 'restore'>;
 }
 
 /** Why allocation failed (shared wire codes). */
@@ -104,6 +106,7 @@ export class Allocator {
 
   /** Allocates (or returns the existing) agent for a session key. Never throws for lack of agents. */
   allocate(request: AllocationRequest): AllocationResult {
+    const started = performance.now();
     const { guildId, voiceChannelId, kind } = request;
     const existing = this.sessions.get(request);
     if (existing) {
@@ -131,7 +134,7 @@ export class Allocator {
         this.isUsable(agent, request) &&
         !this.sessions.isAgentBusyInGuild(agent.agentId, guildId)
       ) {
-        return this.bind(agent, request, true);
+        return this.bind(agent, request, true, started);
       }
     }
 
@@ -164,15 +167,22 @@ export class Allocator {
         bestScore = score;
       }
     }
-    if (best) return this.bind(best, request, false);
+    if (best) return this.bind(best, request, false, started);
     if (ready === 0) return this.fail(ProtocolErrorCode.NoAgentsInGuild, guildId);
     if (reachable === 0) return this.fail(ProtocolErrorCode.PoolNotAccessible, guildId);
     return this.fail(ProtocolErrorCode.NoFreeAgents, guildId);
   }
 
-  /** Releases a session by key or id; its agent is idle in that guild again (A7). */
-  release(target: SessionKey | string, reason: ReleaseReason): Session | undefined {
-    return this.sessions.release(target, reason);
+  /**
+   * Releases a session by key or id; its agent is idle in that guild again (A7). `actor`: Discord
+   * user id of whoever asked, when known (recorded in the lease ledger).
+   */
+  release(
+    target: SessionKey | string,
+    reason: ReleaseReason,
+    actor: string | null = null,
+  ): Session | undefined {
+    return this.sessions.release(target, reason, actor);
   }
 
   /**
@@ -266,6 +276,7 @@ export class Allocator {
           ownerUserId: report.ownerUserId ?? null,
           poolId: agent.poolId,
           lastActivityAt: report.lastActivityAt,
+          origin: 'restore',
         });
         result.restored.push(session);
       } catch (error) {
@@ -284,7 +295,12 @@ export class Allocator {
     return true;
   }
 
-  private bind(agent: LiveAgent, request: AllocationRequest, pinned: boolean): AllocationResult {
+  private bind(
+    agent: LiveAgent,
+    request: AllocationRequest,
+    pinned: boolean,
+    started: number,
+  ): AllocationResult {
     const session = this.sessions.bind({
       guildId: request.guildId,
       voiceChannelId: request.voiceChannelId,
@@ -293,6 +309,8 @@ export class Allocator {
       textChannelId: request.textChannelId ?? null,
       ownerUserId: request.userId,
       poolId: agent.poolId,
+      origin: request.origin ?? 'allocation',
+      allocationSeconds: (performance.now() - started) / 1000,
     });
     this.agents.markAllocated(agent.agentId);
     return { ok: true, session, agent, reused: false, pinned };

@@ -46,9 +46,20 @@ interface SessionRecord {
   humans: number | null;
 }
 
+/**
+ * How a session came to be bound: a request through the {@link Allocator} (`allocation`), a
+ * failover taking over a lost session (`failover`), or an agent reporting a session it already
+ * held after a controller restart (`restore`, not a new allocation).
+ */
+export type SessionOrigin = 'allocation' | 'failover' | 'restore';
+
 /** Input of {@link SessionRegistry.bind}. */
 export interface SessionBind extends SessionKey {
   agentId: string;
+  /** Default `allocation`. */
+  origin?: SessionOrigin;
+  /** Time the allocator took to choose and book the agent (s), when it measured it. */
+  allocationSeconds?: number | null;
   textChannelId?: string | null;
   ownerUserId?: string | null;
   poolId?: string | null;
@@ -71,8 +82,9 @@ export type SessionLookup =
 
 /** Session registry events. */
 export interface SessionRegistryEvents extends Record<string, unknown> {
-  'session.bound': { session: Session };
-  'session.released': { session: Session; reason: ReleaseReason };
+  'session.bound': { session: Session; origin: SessionOrigin; allocationSeconds: number | null };
+  /** `actor`: Discord user id of whoever asked for the release, when the caller knew it. */
+  'session.released': { session: Session; reason: ReleaseReason; actor: string | null };
 }
 
 /** Tuning for {@link SessionRegistry}. */
@@ -193,7 +205,11 @@ export class SessionRegistry {
     agentSessions.add(record);
     this.kindCounts[record.kind]++;
     if (this.tombstones.size > 0) this.tombstones.delete(keyString(record));
-    this.events.emit('session.bound', { session: record });
+    this.events.emit('session.bound', {
+      session: record,
+      origin: input.origin ?? 'allocation',
+      allocationSeconds: input.allocationSeconds ?? null,
+    });
     return record;
   }
 
@@ -260,12 +276,17 @@ export class SessionRegistry {
 
   /**
    * Releases a session by key or id. Returns it, or undefined when there was none. The agent is
-   * idle in that guild again right away (A7). Emits `session.released`.
+   * idle in that guild again right away (A7). Emits `session.released` (with `actor`, the Discord
+   * user id of whoever asked, when known).
    */
-  release(target: SessionKey | string, reason: ReleaseReason): Session | undefined {
+  release(
+    target: SessionKey | string,
+    reason: ReleaseReason,
+    actor: string | null = null,
+  ): Session | undefined {
     const record = typeof target === 'string' ? this.byId.get(target) : this.recordFor(target);
     if (!record) return undefined;
-    this.releaseRecord(record, reason);
+    this.releaseRecord(record, reason, actor);
     return record;
   }
 
@@ -303,7 +324,7 @@ export class SessionRegistry {
     return guild;
   }
 
-  private releaseRecord(record: SessionRecord, reason: ReleaseReason): void {
+  private releaseRecord(record: SessionRecord, reason: ReleaseReason, actor: string | null = null): void {
     if (this.byId.get(record.sessionId) !== record) return;
     this.byId.delete(record.sessionId);
     const guild = this.guilds.get(record.guildId);
@@ -325,7 +346,7 @@ export class SessionRegistry {
     if (reason === ReleaseReason.AgentOffline || reason === ReleaseReason.AgentLeftGuild) {
       this.remember(record);
     }
-    this.events.emit('session.released', { session: record, reason });
+    this.events.emit('session.released', { session: record, reason, actor });
   }
 
   private remember(record: SessionRecord): void {
