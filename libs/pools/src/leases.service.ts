@@ -24,6 +24,8 @@ export interface LeaseClaimResult {
 export interface LeaseView {
   agentId: string;
   runnerId: string;
+  /** Pool the leased agent belongs to (`agent_bots.pool_id`, read in the same query). */
+  poolId: string;
   acquiredAt: Date;
   expiresAt: Date;
 }
@@ -128,18 +130,20 @@ export class LeasesService {
     return rows[0]?.runner_id ?? null;
   }
 
-  /** Live leases, optionally of one runner, sorted by agent id. */
+  /** Live leases, optionally of one runner, sorted by agent id, each with its agent's pool. */
   async list(runnerId?: string): Promise<LeaseView[]> {
     const rows = await this.dataSource.query<
-      { agent_id: string; runner_id: string; acquired_at: Date; expires_at: Date }[]
+      { agent_id: string; runner_id: string; pool_id: string; acquired_at: Date; expires_at: Date }[]
     >(
-      `SELECT agent_id, runner_id, acquired_at, expires_at FROM agent_leases
-        WHERE expires_at > now() AND ($1::varchar IS NULL OR runner_id = $1) ORDER BY agent_id`,
+      `SELECT l.agent_id, l.runner_id, a.pool_id, l.acquired_at, l.expires_at
+         FROM agent_leases l JOIN agent_bots a ON a.agent_id = l.agent_id
+        WHERE l.expires_at > now() AND ($1::varchar IS NULL OR l.runner_id = $1) ORDER BY l.agent_id`,
       [runnerId ?? null],
     );
     return rows.map((row) => ({
       agentId: row.agent_id,
       runnerId: row.runner_id,
+      poolId: row.pool_id,
       acquiredAt: row.acquired_at,
       expiresAt: row.expires_at,
     }));

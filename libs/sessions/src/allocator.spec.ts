@@ -312,6 +312,83 @@ describe(Allocator.name, () => {
     });
   });
 
+  it('chooses every idle agent of the selected pool before any agent of another pool, even a healthier one', () => {
+    addAgent('agent1', { poolId: 'pool_public' });
+    addAgent('agent2', { poolId: 'pool_selected' });
+    addAgent('agent3', { poolId: 'pool_selected' });
+    agents.recordRpc('agent2', { ok: false, transportFailure: true, latencyMs: 0 });
+    const routing = {
+      preferredPoolId: 'pool_selected',
+      accessiblePoolIds: new Set(['pool_public', 'pool_selected']),
+    };
+    const chosen = [1, 2, 3].map((i) => {
+      const result = sut.allocate(request({ voiceChannelId: vc(i), ...routing }));
+      if (!result.ok) throw new Error(`expected a session, got ${result.reason}`);
+      return result.agent.agentId;
+    });
+    expect(chosen).toEqual(['agent3', 'agent2', 'agent1']);
+    expect(sut.allocate(request({ voiceChannelId: vc(4), ...routing }))).toMatchObject({
+      ok: false,
+      reason: ProtocolErrorCode.NoFreeAgents,
+    });
+  });
+
+  it('rotates fairly among equally healthy agents of the selected pool', () => {
+    addAgent('agent1', { poolId: 'pool_other' });
+    addAgent('agent2', { poolId: 'pool_selected' });
+    addAgent('agent3', { poolId: 'pool_selected' });
+    const chosen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const result = sut.allocate(request({ voiceChannelId: vc(i), preferredPoolId: 'pool_selected' }));
+      if (!result.ok) throw new Error('expected a session');
+      chosen.push(result.agent.agentId);
+      sut.release(result.session.sessionId, ReleaseReason.User);
+    }
+    expect(chosen.slice(0, 2).sort()).toEqual(['agent2', 'agent3']);
+    expect(chosen.slice(2)).toEqual(chosen.slice(0, 2));
+  });
+
+  it('says no-free-agents, not pool-not-accessible, when the accessible agents are only busy', () => {
+    addAgent('agent1', { poolId: 'pool_public' });
+    addAgent('agent2', { poolId: 'pool_private' });
+    const accessiblePoolIds = new Set(['pool_public']);
+    expect(sut.allocate(request({ voiceChannelId: VC1, accessiblePoolIds }))).toMatchObject({
+      ok: true,
+      agent: { agentId: 'agent1' },
+    });
+    expect(sut.allocate(request({ voiceChannelId: VC2, accessiblePoolIds }))).toEqual({
+      ok: false,
+      reason: ProtocolErrorCode.NoFreeAgents,
+      busy: [{ agentId: 'agent1', voiceChannelId: VC1, kind: 'music' }],
+    });
+  });
+
+  it('A5: a pin never hands out an agent of a pool the guild may not use', () => {
+    addAgent('agent1', { poolId: 'pool_private' });
+    addAgent('agent2', { poolId: 'pool_public' });
+    sut.assign(G, VC1, 'agent1');
+    const accessiblePoolIds = new Set(['pool_public']);
+    expect(sut.allocate(request({ accessiblePoolIds }))).toMatchObject({
+      ok: true,
+      pinned: false,
+      agent: { agentId: 'agent2' },
+    });
+  });
+
+  it('A5: a pinned agent outside the selected pool still wins over the selected pool', () => {
+    addAgent('agent1', { poolId: 'pool_public' });
+    addAgent('agent2', { poolId: 'pool_selected' });
+    sut.assign(G, VC1, 'agent1');
+    expect(
+      sut.allocate(
+        request({
+          preferredPoolId: 'pool_selected',
+          accessiblePoolIds: new Set(['pool_public', 'pool_selected']),
+        }),
+      ),
+    ).toMatchObject({ ok: true, pinned: true, agent: { agentId: 'agent1' } });
+  });
+
   it('chooses the healthiest idle agent', () => {
     addAgent('agent1');
     addAgent('agent2');
@@ -337,11 +414,11 @@ describe(Allocator.name, () => {
     expect(chosen.slice(3)).toEqual(chosen.slice(0, 3));
   });
 
-  it('only chooses agents whose negotiated capabilities include the kind', () => {
+  it('only chooses agents whose negotiated capabilities include the kind (no-free-agents otherwise)', () => {
     addAgent('agent1', { kinds: new Set(['music']) });
     expect(sut.allocate(request({ kind: 'assistant' }))).toMatchObject({
       ok: false,
-      reason: ProtocolErrorCode.PoolNotAccessible,
+      reason: ProtocolErrorCode.NoFreeAgents,
     });
     addAgent('agent2', { kinds: null });
     expect(sut.allocate(request({ kind: 'assistant' }))).toMatchObject({

@@ -12,9 +12,16 @@ export interface AllocationRequest {
   /** Discord user asking; becomes the session owner. */
   userId: string;
   textChannelId?: string | null;
-  /** The guild's selected pool: its agents are preferred (SPEC §5). */
+  /**
+   * The guild's selected pool (`guild_settings.selected_pool_id`): its idle agents are chosen
+   * before any agent of another pool, whatever their health (SPEC §5 "selected pool first").
+   */
   preferredPoolId?: string | null;
-  /** Pools the guild may draw from; omitted = any pool. Agents of other pools are never chosen. */
+  /**
+   * Pools the guild may draw from; omitted or null = any pool. Agents of other pools (and agents
+   * whose pool is unknown) are never chosen, not even through a pin. The controller computes it
+   * as "every public pool plus the guild's selected pool" (see the sessions README).
+   */
   accessiblePoolIds?: ReadonlySet<string> | null;
   /** Why the session is bound (default `allocation`; failover passes `failover`). */
   origin?: Exclude<SessionOrigin, 'restore'>;
@@ -84,9 +91,13 @@ export interface AllocatorOptions {
  * healthiest usable agent of the guild, preferring the guild's selected pool, with
  * least-recently-allocated rotation among equally healthy agents. "Usable" means live, ready
  * (A4), a member of the guild (A4), in an accessible pool, able to serve the kind, and without a
- * session in that guild. Each decision is synchronous — no await between the check and the bind —
- * so concurrent requests on the event loop can never double-book an agent (A9). Cost is
- * O(agents in the guild) and allocation-free apart from the new session and the result.
+ * session in that guild. Failure reasons, in order: `no-agents-in-guild` (no ready agent is a
+ * member of the guild), `no-free-agents` (the guild is at its 49-session cap, or accessible agents
+ * exist but each is busy in the guild or cannot serve the kind), `pool-not-accessible` (ready
+ * agents exist but none is in a pool of `accessiblePoolIds`). Each decision is synchronous — no
+ * await between the check and the bind — so concurrent requests on the event loop can never
+ * double-book an agent (A9). Cost is O(agents in the guild) and allocation-free apart from the
+ * new session and the result.
  */
 export class Allocator {
   private readonly clock: Clock;
@@ -144,14 +155,14 @@ export class Allocator {
     let bestPreferred = false;
     let bestScore = -1;
     let ready = 0;
-    let reachable = 0;
+    let accessibleCount = 0;
     for (const agentId of memberIds) {
       const agent = this.agents.get(agentId) as LiveAgent;
       if (!agent.ready) continue;
       ready++;
       if (accessible !== null && (agent.poolId === null || !accessible.has(agent.poolId))) continue;
+      accessibleCount++;
       if (agent.kinds !== null && !agent.kinds.has(kind)) continue;
-      reachable++;
       if (this.sessions.isAgentBusyInGuild(agentId, guildId)) continue;
       const isPreferred = preferred !== null && agent.poolId === preferred;
       if (best !== undefined && bestPreferred && !isPreferred) continue;
@@ -169,7 +180,8 @@ export class Allocator {
     }
     if (best) return this.bind(best, request, false, started);
     if (ready === 0) return this.fail(ProtocolErrorCode.NoAgentsInGuild, guildId);
-    if (reachable === 0) return this.fail(ProtocolErrorCode.PoolNotAccessible, guildId);
+    if (accessibleCount === 0) return this.fail(ProtocolErrorCode.PoolNotAccessible, guildId);
+    // Accessible agents exist but all are busy in the guild or cannot serve the kind.
     return this.fail(ProtocolErrorCode.NoFreeAgents, guildId);
   }
 

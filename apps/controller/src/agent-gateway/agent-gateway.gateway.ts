@@ -650,7 +650,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
   /** Registers announced agents that are leased to this runner; refuses the others (P2). */
   private async announce(connection: AgentConnection, frame: AgentAnnounceFrame): Promise<void> {
     const runnerId = connection.runnerId as string;
-    let leased: ReadonlySet<string>;
+    let leased: ReadonlyMap<string, string | null>;
     try {
       leased = await this.leases.leasedTo(
         runnerId,
@@ -692,6 +692,7 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
         ready: agent.ready,
         guilds: agent.guilds,
         kinds,
+        poolId: leased.get(agent.agentId) ?? null,
       });
       if (!result.ok) {
         this.sendError(

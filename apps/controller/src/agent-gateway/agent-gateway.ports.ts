@@ -16,8 +16,9 @@ export interface RunnerAuthenticator {
 /** Which agents a runner holds a live lease on (`agent_leases`, SPEC §3). */
 export interface AgentLeaseChecker {
   /**
-   * The subset of `agentIds` leased to `runnerId` right now (one query for a whole announce
-   * batch, so 300 agents cost one round trip).
+   * The subset of `agentIds` leased to `runnerId` right now, each mapped to the pool it belongs to
+   * (`agent_bots.pool_id`; null when unknown), so every live agent knows its pool for pool-first
+   * routing (SPEC §5). One query for a whole announce batch, so 300 agents cost one round trip.
    */
-  leasedTo(runnerId: string, agentIds: readonly string[]): Promise<ReadonlySet<string>>;
+  leasedTo(runnerId: string, agentIds: readonly string[]): Promise<ReadonlyMap<string, string | null>>;
 }

@@ -13,14 +13,26 @@ export class PoolsRunnerAuthenticator implements RunnerAuthenticator {
   }
 }
 
-/** {@link AgentLeaseChecker} over `LeasesService.list` (live leases of one runner, one query). */
+/**
+ * {@link AgentLeaseChecker} over `LeasesService.list` (live leases of one runner joined with
+ * `agent_bots` for the pool, one query).
+ */
 @Injectable()
 export class PoolsAgentLeaseChecker implements AgentLeaseChecker {
   constructor(private readonly leases: LeasesService) {}
 
-  /** The subset of `agentIds` on which `runnerId` holds a lease that has not expired. */
-  async leasedTo(runnerId: string, agentIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const held = new Set((await this.leases.list(runnerId)).map((lease) => lease.agentId));
-    return new Set(agentIds.filter((agentId) => held.has(agentId)));
+  /**
+   * The subset of `agentIds` on which `runnerId` holds a lease that has not expired, mapped to
+   * each agent's pool id.
+   */
+  async leasedTo(runnerId: string, agentIds: readonly string[]): Promise<ReadonlyMap<string, string | null>> {
+    const held = new Map<string, string>();
+    for (const lease of await this.leases.list(runnerId)) held.set(lease.agentId, lease.poolId);
+    const leased = new Map<string, string | null>();
+    for (const agentId of agentIds) {
+      const poolId = held.get(agentId);
+      if (poolId !== undefined) leased.set(agentId, poolId);
+    }
+    return leased;
   }
 }
