@@ -15,38 +15,25 @@
  *
  * Run alone: `node -r @swc-node/register bench/allocation-rpc.bench.ts [--quick]` (JSON lines).
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import type { LoggerService } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { MetricsModule } from '@app/metrics';
-import {
-  type AnnouncedAgent,
-  Capability,
-  DEFAULT_FRAME_BURST,
-  DEFAULT_MAX_FRAMES_PER_SECOND,
-  PROTOCOL_VERSION,
-  encodeFrame,
-  packAnnounceFrames,
-} from '@app/protocol';
+import { DEFAULT_FRAME_BURST, DEFAULT_MAX_FRAMES_PER_SECOND, encodeFrame } from '@app/protocol';
 import { AgentRegistry, Allocator, ReleaseReason } from '@app/sessions';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as gatewayFeature from '@apps/controller';
 import type { BenchFigures, BenchRow, BenchRunOptions } from './bench-report';
 import { type LoopBounds, type LoopResult, closedLoop, figuresOf } from './support/closed-loop';
 import {
-  type PeerCommand,
-  type PeerEvent,
-  type SimulatedRunnerScript,
-  paddedMessage,
-} from './support/peer-messages';
+  type BenchGateway,
+  PeerProcess,
+  buildFleet,
+  runnerScripts,
+  startBenchGateway,
+  waitUntil,
+} from './support/gateway-harness';
+import { paddedMessage } from './support/peer-messages';
 
-const { AgentGateway, AgentGatewayModule, AgentRpcClient, AGENT_LEASE_CHECKER, RUNNER_AUTHENTICATOR } =
-  gatewayFeature;
-type AgentLeaseChecker = gatewayFeature.AgentLeaseChecker;
-type RunnerAuthenticator = gatewayFeature.RunnerAuthenticator;
+const { AgentGateway, AgentRpcClient } = gatewayFeature;
 
 const AGENTS = 1_000;
 const RUNNERS = 4;
@@ -75,120 +62,6 @@ export interface AllocationRpcRow extends BenchRow {
   requestBytes: number;
   responseBytes: number;
   notes: string[];
-}
-
-/** {@link RunnerAuthenticator} over an in-memory map of SHA-256 credential hashes. */
-class InMemoryRunnerAuthenticator implements RunnerAuthenticator {
-  private readonly hashes = new Map<string, Buffer>();
-
-  /** Issues a random credential for `runnerId` and keeps only its hash. */
-  issue(runnerId: string): string {
-    const credential = randomBytes(24).toString('base64url');
-    this.hashes.set(runnerId, createHash('sha256').update(credential).digest());
-    return credential;
-  }
-
-  authenticate(runnerId: string, credential: string): Promise<boolean> {
-    const expected = this.hashes.get(runnerId);
-    const actual = createHash('sha256').update(credential).digest();
-    return Promise.resolve(expected !== undefined && timingSafeEqual(expected, actual));
-  }
-}
-
-/** {@link AgentLeaseChecker} over an in-memory map runner → leased agent ids. */
-class InMemoryLeaseChecker implements AgentLeaseChecker {
-  private readonly leases = new Map<string, Set<string>>();
-
-  lease(runnerId: string, agentIds: readonly string[]): void {
-    this.leases.set(runnerId, new Set(agentIds));
-  }
-
-  leasedTo(runnerId: string, agentIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const held = this.leases.get(runnerId);
-    return Promise.resolve(new Set(agentIds.filter((agentId) => held?.has(agentId) ?? false)));
-  }
-}
-
-/** Keeps the gateway's log lines out of the benchmark's stdout; warnings and errors are counted. */
-class BenchLogger implements LoggerService {
-  readonly problems: string[] = [];
-  log(): void {}
-  debug(): void {}
-  verbose(): void {}
-  warn(message: unknown): void {
-    this.problems.push(`warn: ${String(message)}`);
-  }
-  error(message: unknown): void {
-    this.problems.push(`error: ${String(message)}`);
-  }
-}
-
-/** The peer process: simulated runners and raw responders (`support/runner-peers.ts`). */
-class PeerProcess {
-  private readonly waiters: { test: (event: PeerEvent) => boolean; settle: (error?: Error) => void }[] = [];
-  private readonly exited: Promise<void>;
-
-  constructor(private readonly child: ChildProcess) {
-    child.on('message', (event: PeerEvent) => {
-      for (const waiter of [...this.waiters]) {
-        if (event.event === 'failed') waiter.settle(new Error(`peer process: ${event.message}`));
-        else if (waiter.test(event)) waiter.settle();
-      }
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    void this.exited.then(() => {
-      for (const waiter of [...this.waiters]) waiter.settle(new Error('peer process exited'));
-    });
-  }
-
-  static async start(): Promise<PeerProcess> {
-    const child = fork(join(__dirname, 'support', 'runner-peers.ts'), [], {
-      execArgv: ['-r', '@swc-node/register'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const peer = new PeerProcess(child);
-    await peer.expect((event) => event.event === 'started', 30_000);
-    return peer;
-  }
-
-  /** Sends `command` and waits for the event matching `test`. */
-  async request(
-    command: PeerCommand,
-    test: (event: PeerEvent) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<void> {
-    const answered = this.expect(test, timeoutMs);
-    this.child.send(command);
-    await answered;
-  }
-
-  /** Asks the peer to close its sockets and waits for it to exit (kills it after 5 s). */
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.connected)
-      this.child.send({ cmd: 'stop' } satisfies PeerCommand);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private expect(test: (event: PeerEvent) => boolean, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        test,
-        settle: (error?: Error) => {
-          clearTimeout(timer);
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          if (error) reject(error);
-          else resolve();
-        },
-      };
-      const timer = setTimeout(
-        () => waiter.settle(new Error('peer process did not answer in time')),
-        timeoutMs,
-      );
-      this.waiters.push(waiter);
-    });
-  }
 }
 
 /** A raw `ws` request/response server on 127.0.0.1 (the baseline's controller side). */
@@ -257,36 +130,6 @@ class RawRoundTrip {
   }
 }
 
-interface Fleet {
-  guildIds: string[];
-  byRunner: { runnerId: string; agents: AnnouncedAgent[] }[];
-}
-
-/** 1,000 agents, each a member of 5 guilds, ≤ 49 agents per guild, spread over the runners. */
-function buildFleet(): Fleet {
-  const guildCount = Math.ceil((AGENTS * GUILDS_PER_AGENT) / AGENTS_PER_GUILD);
-  const guildIds = Array.from({ length: guildCount }, (_, g) => String(900000000000000000n + BigInt(g)));
-  const byRunner = Array.from({ length: RUNNERS }, (_, r) => ({
-    runnerId: `bench-runner-${r}`,
-    agents: [] as AnnouncedAgent[],
-  }));
-  for (let i = 0; i < AGENTS; i++) {
-    const clientId = String(100000000000000000n + BigInt(i));
-    const guilds = Array.from({ length: GUILDS_PER_AGENT }, (_, k) => ({
-      guildId: guildIds[(i * GUILDS_PER_AGENT + k) % guildCount],
-      voiceChannelId: null,
-    }));
-    byRunner[i % RUNNERS].agents.push({
-      agentId: `agent${clientId}`,
-      clientId,
-      botUserId: clientId,
-      ready: true,
-      guilds,
-    });
-  }
-  return { guildIds, byRunner };
-}
-
 function mergeResults(results: readonly LoopResult[]): LoopResult {
   const total = results.reduce((sum, result) => sum + result.samples.length, 0);
   const samples = new Float64Array(total);
@@ -342,29 +185,12 @@ function planFor(quick: boolean): Plan {
  */
 export async function run(options: BenchRunOptions = { quick: false }): Promise<AllocationRpcRow[]> {
   const plan = planFor(options.quick);
-  const fleet = buildFleet();
-  const authenticator = new InMemoryRunnerAuthenticator();
-  const leases = new InMemoryLeaseChecker();
-  const logger = new BenchLogger();
-  const scripts: SimulatedRunnerScript[] = fleet.byRunner.map(({ runnerId, agents }) => {
-    leases.lease(
-      runnerId,
-      agents.map((agent) => agent.agentId),
-    );
-    return {
-      runnerId,
-      hello: encodeFrame('runner-to-controller', {
-        type: 'hello',
-        protocol: { version: PROTOCOL_VERSION },
-        runnerId,
-        credential: authenticator.issue(runnerId),
-        capabilities: [Capability.Music, Capability.Assistant],
-        runner: { version: 'bench', host: '127.0.0.1', capacity: agents.length },
-      }),
-      announces: packAnnounceFrames(agents).map((frame) => encodeFrame('runner-to-controller', frame)),
-    };
+  const fleet = buildFleet({
+    agents: AGENTS,
+    runners: RUNNERS,
+    guildsPerAgent: GUILDS_PER_AGENT,
+    agentsPerGuild: AGENTS_PER_GUILD,
   });
-
   const sampleAgentId = fleet.byRunner[0].agents[0].agentId;
   const requestBytes = Buffer.byteLength(
     encodeFrame('controller-to-runner', {
@@ -386,27 +212,13 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
     }),
   );
 
-  let app: TestingModule | null = null;
+  let bench: BenchGateway | null = null;
   let peer: PeerProcess | null = null;
   let raw: RawRoundTrip | null = null;
   try {
-    app = await Test.createTestingModule({
-      imports: [
-        MetricsModule.forRoot({ app: 'controller', defaultMetrics: false, http: false }),
-        AgentGatewayModule.forRoot({
-          port: 0,
-          host: '127.0.0.1',
-          defaultRpcTimeoutMs: RPC_TIMEOUT_MS,
-        }),
-      ],
-    })
-      .overrideProvider(RUNNER_AUTHENTICATOR)
-      .useValue(authenticator)
-      .overrideProvider(AGENT_LEASE_CHECKER)
-      .useValue(leases)
-      .setLogger(logger)
-      .compile();
-    await app.init();
+    bench = await startBenchGateway({ defaultRpcTimeoutMs: RPC_TIMEOUT_MS });
+    const { app, logger } = bench;
+    const scripts = runnerScripts(fleet, bench.authenticator, bench.leases);
     const gateway = app.get(AgentGateway);
     const rpc = app.get(AgentRpcClient);
     const registry = app.get(AgentRegistry);
@@ -417,11 +229,11 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
       { cmd: 'runners', url: `ws://127.0.0.1:${gateway.port}`, runners: scripts },
       (event) => event.event === 'runners-ready',
     );
-    const deadline = Date.now() + 30_000;
-    while (registry.size < AGENTS) {
-      if (Date.now() > deadline) throw new Error(`only ${registry.size} of ${AGENTS} agents came up`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil(
+      () => registry.size >= AGENTS,
+      () => `only ${registry.size} of ${AGENTS} agents came up`,
+      30_000,
+    );
 
     raw = await RawRoundTrip.listen(requestBytes, 1024 * 1024);
     await peer.request(
@@ -504,7 +316,7 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
     for (const row of rows) row.notes.push(...notes);
     return rows;
   } finally {
-    if (app) await app.close();
+    if (bench) await bench.app.close();
     if (raw) await raw.close();
     if (peer) await peer.stop();
   }

@@ -8,6 +8,7 @@ import {
   formatMicros,
   formatRate,
   formatTable,
+  formatValue,
   reportRows,
   toRows,
   verdictOf,
@@ -57,6 +58,12 @@ describe('bench report', () => {
       expect(verdictOf(row())).toEqual({ status: 'n/a', misses: [] });
     });
 
+    it('checks a value row against its largest allowed value', () => {
+      const sut = verdictOf({ name: 'memory per agent', value: 20, unit: 'KiB/agent', targetMaxValue: 16 });
+
+      expect(sut).toEqual({ status: 'miss', misses: ['20 KiB/agent > 16 KiB/agent (1.25×)'] });
+    });
+
     it('misses a ratio target when no ratio was measured', () => {
       expect(verdictOf(row({ ratio: undefined, targetRatio: 2 })).misses).toEqual(['no ratio measured']);
     });
@@ -81,7 +88,7 @@ describe('bench report', () => {
 
       expect(sut).toHaveLength(4);
       expect(sut[0]).toMatch(
-        /^benchmark\s+p50\s+p99\s+throughput\s+cpu\/op\s+baseline p50\/p99\s+baseline cpu\/op\s+ratio\s+target\s+result$/,
+        /^benchmark\s+p50\s+p99\s+throughput\s+value\s+cpu\/op\s+baseline\s+baseline cpu\/op\s+ratio\s+target\s+result$/,
       );
       expect(sut[1]).toMatch(/^-+( +-+)+$/);
       expect(sut[2]).toContain('13.2 ms');
@@ -94,9 +101,28 @@ describe('bench report', () => {
       expect(sut[2]).toContain('p99 ≤ 25.0 ms');
       expect(sut[2]).toContain('MISS: p99 31.3 ms > 25.0 ms (1.25×)');
       expect(sut[3]).toMatch(
-        /^allocation \(1000 agents\)\s+4\.2 µs\s+12\.5 µs\s+210,000\/s\s+—\s+—\s+—\s+0\.10×\s+—\s+n\/a$/,
+        /^allocation \(1000 agents\)\s+4\.2 µs\s+12\.5 µs\s+210,000\/s\s+—\s+—\s+—\s+—\s+0\.10×\s+—\s+n\/a$/,
       );
       expect(sut[2].indexOf('11,400/s')).toBe(sut[3].indexOf('210,000/s'));
+    });
+
+    it('prints a value row with its unit, baseline value, ratio and value target', () => {
+      const rows = reportRows('idle-gateway', [
+        {
+          name: 'idle controller cpu (10,000 agents)',
+          value: 1.234,
+          unit: '% of a core',
+          baselineValue: { name: 'idle, 0 agents', value: 0.2, unit: '% of a core' },
+          ratio: 6.17,
+          targetMaxValue: 10,
+        },
+      ]);
+
+      const [, , line] = formatTable(rows).split('\n');
+
+      expect(line).toMatch(
+        /^idle controller cpu \(10,000 agents\)\s+—\s+—\s+—\s+1\.23 % of a core\s+—\s+0\.2 % of a core\s+—\s+6\.17×\s+≤ 10 % of a core\s+pass$/,
+      );
     });
   });
 
@@ -131,6 +157,15 @@ describe('bench report', () => {
     it('formats throughput with thousands separators', () => {
       expect(formatRate(12_345.6)).toBe('12,346/s');
     });
+
+    it.each([
+      [0.4123, 's', '0.41 s'],
+      [9.876, 'KiB/agent', '9.88 KiB/agent'],
+      [12.34, '%', '12.3 %'],
+      [1234.5, 'KiB', '1,235 KiB'],
+    ])('formats the value %d %s as %s', (value, unit, text) => {
+      expect(formatValue(value, unit)).toBe(text);
+    });
   });
 
   describe(toRows.name, () => {
@@ -144,6 +179,15 @@ describe('bench report', () => {
         'benchmark allocation row 0 (x): p99Us is not a number',
       );
       expect(() => toRows('allocation', [])).toThrow('benchmark allocation returned no rows');
+      expect(() => toRows('idle-gateway', [{ name: 'y', value: 1 }])).toThrow(
+        'benchmark idle-gateway row 0 (y): value is not a number with a unit',
+      );
+    });
+
+    it('accepts a value row without latency figures', () => {
+      expect(toRows('idle-gateway', { name: 'y', value: 1, unit: 's' })).toEqual([
+        { name: 'y', value: 1, unit: 's' },
+      ]);
     });
   });
 });

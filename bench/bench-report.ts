@@ -20,13 +20,37 @@ export interface BenchFigures {
 }
 
 /**
- * One row of a benchmark module's `run()` result: our figures, optionally a baseline measured in
- * the same run, `ratio` = our p99 / the baseline's p99 (lower is better), and the SPEC §12
- * targets that apply. Any other fields are kept and printed in the JSON line.
+ * A single measured quantity rather than a latency distribution: idle CPU (`% of a core`),
+ * memory per agent (`KiB/agent`), a failover time (`s`).
  */
-export interface BenchRow extends BenchFigures {
+export interface BenchValue {
+  name: string;
+  value: number;
+  /** Unit printed after the value, e.g. `%`, `KiB/agent`, `s`. */
+  unit: string;
+}
+
+/**
+ * One row of a benchmark module's `run()` result. A latency row carries our figures (`p50Us`,
+ * `p99Us`, `opsPerSec`) and optionally a `baseline` measured in the same run, with `ratio` = our
+ * p99 / the baseline's p99. A value row carries `value` + `unit` and optionally a
+ * `baselineValue`, with `ratio` = value / baseline value. Lower ratios are better; the SPEC §12
+ * targets that apply ride along. Any other fields are kept and printed in the JSON line.
+ */
+export interface BenchRow extends Partial<Omit<BenchFigures, 'name'>> {
+  name: string;
+  /** The measured quantity of a value row. */
+  value?: number;
+  /** Unit of `value` (and of `baselineValue` and `targetMaxValue`). */
+  unit?: string;
   baseline?: BenchFigures;
+  /** Baseline of a value row (usually in the same unit). */
+  baselineValue?: BenchValue;
   ratio?: number;
+  /** What `ratio` compares against when it is not the baseline, e.g. `target`. */
+  ratioTo?: string;
+  /** Target: `value` at most this (same unit). */
+  targetMaxValue?: number;
   /** Target: p99 at most this many µs. */
   targetP99Us?: number;
   /** Target: `ratio` at most this. */
@@ -52,19 +76,30 @@ export interface ReportedRow extends BenchRow {
   verdict: BenchVerdict;
 }
 
-/** Formats a duration given in µs: `12.3 µs`, `456 µs`, `1.23 ms`, `12.3 ms`. */
-export function formatMicros(us: number): string {
-  if (!Number.isFinite(us)) return '—';
+/** Formats a duration given in µs: `12.3 µs`, `456 µs`, `1.23 ms`, `12.3 ms`; `—` when absent. */
+export function formatMicros(us: number | undefined): string {
+  if (us === undefined || !Number.isFinite(us)) return '—';
   if (us < 100) return `${us.toFixed(1)} µs`;
   if (us < 1000) return `${Math.round(us)} µs`;
   const ms = us / 1000;
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
 }
 
-/** Formats a throughput in operations/s with thousands separators: `12,345/s`. */
-export function formatRate(opsPerSec: number): string {
-  if (!Number.isFinite(opsPerSec)) return '—';
+/** Formats a throughput in operations/s with thousands separators: `12,345/s`; `—` when absent. */
+export function formatRate(opsPerSec: number | undefined): string {
+  if (opsPerSec === undefined || !Number.isFinite(opsPerSec)) return '—';
   return `${Math.round(opsPerSec).toLocaleString('en-US')}/s`;
+}
+
+/**
+ * Formats a value with three significant digits (at most two decimals) and its unit: `0.412 %`,
+ * `9.87 KiB/agent`, `3.2 s`; `—` when absent. A unit starting with a letter gets a space.
+ */
+export function formatValue(value: number | undefined, unit = ''): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const text = Number(value.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+  return unit === '' ? text : `${text} ${unit}`;
 }
 
 function times(value: number): string {
@@ -77,9 +112,19 @@ export function verdictOf(row: BenchRow): BenchVerdict {
   let targets = 0;
   if (row.targetP99Us !== undefined) {
     targets++;
-    if (!(row.p99Us <= row.targetP99Us)) {
+    const p99 = row.p99Us ?? Number.NaN;
+    if (!(p99 <= row.targetP99Us)) {
       misses.push(
-        `p99 ${formatMicros(row.p99Us)} > ${formatMicros(row.targetP99Us)} (${times(row.p99Us / row.targetP99Us)})`,
+        `p99 ${formatMicros(p99)} > ${formatMicros(row.targetP99Us)} (${times(p99 / row.targetP99Us)})`,
+      );
+    }
+  }
+  if (row.targetMaxValue !== undefined) {
+    targets++;
+    const value = row.value ?? Number.NaN;
+    if (!(value <= row.targetMaxValue)) {
+      misses.push(
+        `${formatValue(value, row.unit)} > ${formatValue(row.targetMaxValue, row.unit)} (${times(value / row.targetMaxValue)})`,
       );
     }
   }
@@ -95,9 +140,10 @@ export function verdictOf(row: BenchRow): BenchVerdict {
   }
   if (row.targetOpsPerSec !== undefined) {
     targets++;
-    if (!(row.opsPerSec >= row.targetOpsPerSec)) {
+    const rate = row.opsPerSec ?? Number.NaN;
+    if (!(rate >= row.targetOpsPerSec)) {
       misses.push(
-        `${formatRate(row.opsPerSec)} < ${formatRate(row.targetOpsPerSec)} (${Math.round((100 * row.opsPerSec) / row.targetOpsPerSec)} % of target)`,
+        `${formatRate(rate)} < ${formatRate(row.targetOpsPerSec)} (${Math.round((100 * rate) / row.targetOpsPerSec)} % of target)`,
       );
     }
   }
@@ -111,6 +157,7 @@ export function formatTargets(row: BenchRow): string {
   if (row.targetP99Us !== undefined) parts.push(`p99 ≤ ${formatMicros(row.targetP99Us)}`);
   if (row.targetRatio !== undefined) parts.push(`ratio ≤ ${times(row.targetRatio)}`);
   if (row.targetOpsPerSec !== undefined) parts.push(`≥ ${formatRate(row.targetOpsPerSec)}`);
+  if (row.targetMaxValue !== undefined) parts.push(`≤ ${formatValue(row.targetMaxValue, row.unit)}`);
   return parts.length > 0 ? parts.join('; ') : '—';
 }
 
@@ -124,8 +171,9 @@ const COLUMNS = [
   'p50',
   'p99',
   'throughput',
+  'value',
   'cpu/op',
-  'baseline p50/p99',
+  'baseline',
   'baseline cpu/op',
   'ratio',
   'target',
@@ -133,9 +181,9 @@ const COLUMNS = [
 ];
 
 /**
- * A plain-text table, one line per row: name, p50, p99, throughput, CPU per operation, baseline
- * p50/p99 and CPU per operation, ratio (ours p99 / baseline p99), targets and pass/miss (misses
- * say by how much). `—` where a figure does not apply.
+ * A plain-text table, one line per row: name, p50, p99, throughput, value (value rows), CPU per
+ * operation, baseline (p50 / p99, or the baseline value) and its CPU per operation, ratio,
+ * targets and pass/miss (misses say by how much). `—` where a figure does not apply.
  */
 export function formatTable(rows: readonly ReportedRow[]): string {
   const cells = rows.map((row) => [
@@ -143,8 +191,13 @@ export function formatTable(rows: readonly ReportedRow[]): string {
     formatMicros(row.p50Us),
     formatMicros(row.p99Us),
     formatRate(row.opsPerSec),
+    formatValue(row.value, row.unit),
     row.cpuUsPerOp === undefined ? '—' : formatMicros(row.cpuUsPerOp),
-    row.baseline ? `${formatMicros(row.baseline.p50Us)} / ${formatMicros(row.baseline.p99Us)}` : '—',
+    row.baseline
+      ? `${formatMicros(row.baseline.p50Us)} / ${formatMicros(row.baseline.p99Us)}`
+      : row.baselineValue
+        ? formatValue(row.baselineValue.value, row.baselineValue.unit)
+        : '—',
     row.baseline?.cpuUsPerOp === undefined ? '—' : formatMicros(row.baseline.cpuUsPerOp),
     row.ratio === undefined ? '—' : times(row.ratio),
     formatTargets(row),
@@ -180,6 +233,14 @@ export function toRows(module: string, value: unknown): BenchRow[] {
     const candidate = row as Record<string, unknown>;
     if (typeof candidate.name !== 'string' || candidate.name.length === 0) {
       throw new TypeError(`benchmark ${module} row ${index} has no name`);
+    }
+    if (candidate.value !== undefined) {
+      if (typeof candidate.value !== 'number' || typeof candidate.unit !== 'string') {
+        throw new TypeError(
+          `benchmark ${module} row ${index} (${candidate.name}): value is not a number with a unit`,
+        );
+      }
+      return candidate as unknown as BenchRow;
     }
     for (const field of ['p50Us', 'p99Us', 'opsPerSec'] as const) {
       if (typeof candidate[field] !== 'number') {
