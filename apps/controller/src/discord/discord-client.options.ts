@@ -8,7 +8,17 @@ import type { DiscordEnv } from './discord.config';
  * presence caches, REST (and therefore the gateway URL from `GET /gateway/bot`) at
  * `DISCORD_API_URL`, guild registration when development guilds are configured, else global.
  */
-export function necordOptionsFromEnv(config: DiscordEnv): NecordModuleOptions {
+export function necordOptionsFromEnv(
+  config: Pick<
+    DiscordEnv,
+    | 'DISCORD_TOKEN'
+    | 'DISCORD_CLIENT_ID'
+    | 'DISCORD_API_URL'
+    | 'BOT_OWNER_IDS'
+    | 'DISCORD_DEVELOPMENT_GUILD_IDS'
+    | 'DISCORD_SKIP_REGISTRATION'
+  >,
+): NecordModuleOptions {
   return {
     token: config.DISCORD_TOKEN,
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],

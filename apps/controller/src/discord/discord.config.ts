@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@app/config';
+import { ratelimitsEnvShape } from '@app/ratelimits';
 
 /** Discord REST base used when `DISCORD_API_URL` is unset (discord.js default). */
 export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
@@ -22,6 +23,8 @@ const optionalSnowflake = z.preprocess(
  * - `DISCORD_DEVELOPMENT_GUILD_IDS`: when set, slash commands register in these guilds only
  *   (instant); unset = global registration.
  * - `DISCORD_SKIP_REGISTRATION` (false): never PUT the command list (it was deployed separately).
+ * - The command pipeline's limiter slice (`COMMAND_RATE_LIMITS`, `RATE_LIMIT_REDIS_DOWN_MODE`,
+ *   `IDEMPOTENCY_WINDOW_SECONDS`, `RATE_LIMIT_KEY_PREFIX`; see `ratelimitsEnvShape`).
  */
 export const discordEnvShape = {
   DISCORD_TOKEN: env.string(),
@@ -30,6 +33,7 @@ export const discordEnvShape = {
   BOT_OWNER_IDS: env.snowflakes(),
   DISCORD_DEVELOPMENT_GUILD_IDS: env.snowflakes(),
   DISCORD_SKIP_REGISTRATION: env.boolean(false),
+  ...ratelimitsEnvShape,
 };
 
 /** Parsed Discord environment. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NecordModule } from 'necord';
+import { RateLimitsModule, rateLimitsOptionsFromEnv } from '@app/ratelimits';
 import { necordOptionsFromEnv } from './discord-client.options';
 import type { DiscordEnv } from './discord.config';
 import { DiscordReadiness } from './discord-readiness';
@@ -10,8 +11,9 @@ import { InteractionResponder } from './interaction-responder';
  * The controller's Discord client (necord 6 over discord.js 14): logs in on application
  * bootstrap and is destroyed on shutdown (necord's `NecordModule` lifecycle hooks), registers
  * the slash commands it discovers, and offers {@link DiscordReadiness} (for `/readyz`) and
- * {@link InteractionResponder} (the acknowledge → work → reply pipeline) to feature modules.
- * Reads the `discordEnvShape` slice from the global `ConfigService`.
+ * {@link InteractionResponder} (the throttle → idempotency → work → reply pipeline, on
+ * `@app/ratelimits` with the app's `REDIS_URL`) to feature modules. Reads the `discordEnvShape`
+ * slice and `REDIS_URL` from the global `ConfigService`.
  */
 @Module({
   imports: [
@@ -26,6 +28,19 @@ import { InteractionResponder } from './interaction-responder';
           DISCORD_DEVELOPMENT_GUILD_IDS: config.get('DISCORD_DEVELOPMENT_GUILD_IDS', { infer: true }),
           DISCORD_SKIP_REGISTRATION: config.get('DISCORD_SKIP_REGISTRATION', { infer: true }),
         }),
+    }),
+    RateLimitsModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<DiscordEnv & { REDIS_URL?: string }, true>) =>
+        rateLimitsOptionsFromEnv(
+          {
+            COMMAND_RATE_LIMITS: config.get('COMMAND_RATE_LIMITS', { infer: true }),
+            RATE_LIMIT_REDIS_DOWN_MODE: config.get('RATE_LIMIT_REDIS_DOWN_MODE', { infer: true }),
+            IDEMPOTENCY_WINDOW_SECONDS: config.get('IDEMPOTENCY_WINDOW_SECONDS', { infer: true }),
+            RATE_LIMIT_KEY_PREFIX: config.get('RATE_LIMIT_KEY_PREFIX', { infer: true }),
+          },
+          config.get('REDIS_URL', { infer: true }),
+        ),
     }),
   ],
   providers: [DiscordReadiness, InteractionResponder],

@@ -4,8 +4,15 @@ export { discordEnvShape, DEFAULT_DISCORD_API_URL, type DiscordEnv } from './dis
 export { necordOptionsFromEnv } from './discord-client.options';
 export { DiscordReadiness, type DiscordReadinessState } from './discord-readiness';
 export {
+  checkInputLimits,
+  COMMAND_STRING_OPTION_MAX_LENGTH,
+  optionsFingerprint,
+} from './command-input-limits';
+export {
+  AUTO_DEFER_AFTER_MS,
   CommandReplyError,
   InteractionResponder,
+  type RunOptions,
   type CommandName,
   type CommandReply,
   type CommandStatus,

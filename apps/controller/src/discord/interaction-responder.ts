@@ -7,13 +7,16 @@ import {
   type InteractionReplyOptions,
   MessageFlags,
 } from 'discord.js';
+import { SlashCommandsService } from 'necord';
 import { ChopsticksMetrics } from '@app/metrics';
+import { CommandThrottle, IdempotencyGuard } from '@app/ratelimits';
+import { checkInputLimits, type DeclaredOption, optionsFingerprint } from './command-input-limits';
 
 /** Top-level slash commands, as labelled in `chopsticks_command*` metrics. */
 export type CommandName = 'agents' | 'pools' | 'music' | 'assistant' | 'fun';
 
 /** Final status of a handled command (`chopsticks_commands_total{status}`). */
-export type CommandStatus = 'ok' | 'error' | 'denied' | 'invalid';
+export type CommandStatus = 'ok' | 'error' | 'denied' | 'invalid' | 'rate-limited' | 'duplicate';
 
 /** What a handler answers: text and/or embeds; `ephemeral` only applies before a public defer. */
 export interface CommandReply {
@@ -46,63 +49,54 @@ export interface InteractionHandle {
   defer(options?: { ephemeral?: boolean }): Promise<void>;
 }
 
-const GENERIC_FAILURE = 'Something went wrong on our side while handling this command.';
+/** Options of {@link InteractionResponder.run}. */
+export interface RunOptions {
+  /**
+   * The command changes state (creates, assigns, revokes, …): it runs once per interaction id and
+   * once per user + command + options within `IDEMPOTENCY_WINDOW_SECONDS`; a repeat is answered
+   * as a duplicate without calling the handler.
+   */
+  mutation?: boolean;
+}
 
 /**
- * The answer half of the interaction pipeline: runs a handler, acknowledges exactly once (reply,
- * or defer then edit the original response), turns {@link CommandReplyError}s into their
- * sentence and any other error into a generic sentence with an error id that is logged (never a
- * stack trace to the user), and records `chopsticks_command_duration_seconds{command}` and
- * `chopsticks_commands_total{command,status}`.
+ * After this long without an answer the responder defers on the handler's behalf (ms): Discord
+ * drops an interaction not acknowledged within 3 s, and the defer itself is a REST round trip.
  */
-@Injectable()
-export class InteractionResponder {
-  private readonly logger = new Logger(InteractionResponder.name);
+export const AUTO_DEFER_AFTER_MS = 2000;
 
-  constructor(private readonly metrics: ChopsticksMetrics) {}
+const GENERIC_FAILURE = 'Something went wrong on our side while handling this command.';
+const LIMITER_UNAVAILABLE =
+  'Commands are paused for a moment because our rate limiter cannot reach its store. Please try again in a minute.';
 
-  /**
-   * @param interaction the chat input interaction (not yet acknowledged)
-   * @param command top-level command for metrics
-   * @param handler quick checks, then `handle.defer()` before slow work, then the reply
-   * @returns the final status
-   */
-  async run(
-    interaction: ChatInputCommandInteraction,
-    command: CommandName,
-    handler: (handle: InteractionHandle) => Promise<CommandReply>,
-  ): Promise<CommandStatus> {
-    const started = process.hrtime.bigint();
-    const handle: InteractionHandle = {
-      defer: async (options = {}) => {
-        if (interaction.deferred || interaction.replied) return;
-        await interaction.deferReply(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
-      },
-    };
-    let status: CommandStatus = 'ok';
-    try {
-      const reply = await handler(handle);
-      await this.answer(interaction, reply);
-    } catch (error) {
-      status = error instanceof CommandReplyError ? error.status : 'error';
-      const content =
-        error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
-      try {
-        await this.answer(interaction, { content, ephemeral: true });
-      } catch (answerError) {
-        this.logger.warn(
-          `could not answer interaction ${interaction.id} (/${command}): ${describe(answerError)}`,
-        );
-      }
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.commandDuration.observe({ command }, seconds);
-      this.metrics.commands.inc({ command, status });
-    }
-    return status;
+/**
+ * Acknowledges one interaction exactly once: a defer in flight is shared, and the final answer
+ * waits for it, then edits the deferred reply instead of replying a second time.
+ */
+class InteractionAck {
+  private deferring: Promise<void> | null = null;
+  private answering = false;
+
+  constructor(private readonly interaction: ChatInputCommandInteraction) {}
+
+  /** True once the final answer has started (the watchdog then stays quiet). */
+  get answered(): boolean {
+    return this.answering;
   }
 
-  private async answer(interaction: ChatInputCommandInteraction, reply: CommandReply): Promise<void> {
+  defer(ephemeral: boolean): Promise<void> {
+    if (this.deferring) return this.deferring;
+    if (this.answering || this.interaction.deferred || this.interaction.replied) return Promise.resolve();
+    this.deferring = this.interaction
+      .deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {})
+      .then(() => undefined);
+    return this.deferring;
+  }
+
+  async answer(reply: CommandReply): Promise<void> {
+    this.answering = true;
+    if (this.deferring) await this.deferring.catch(() => undefined);
+    const interaction = this.interaction;
     if (interaction.deferred || interaction.replied) {
       const edit: InteractionEditReplyOptions = {
         content: reply.content ?? '',
@@ -118,6 +112,127 @@ export class InteractionResponder {
       ...(reply.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
     };
     await interaction.reply(options);
+  }
+}
+
+/**
+ * The interaction pipeline of every slash command (SPEC §6): per-user per-command throttle
+ * ({@link CommandThrottle}, "try again in N s" with the real remaining time) → input limits
+ * declared by the command (before any work) → for mutations the idempotency guard
+ * ({@link IdempotencyGuard}, a repeat is answered as a duplicate) → the handler (which runs its
+ * permission checks and calls `handle.defer()` before slow work) → the answer.
+ *
+ * It acknowledges exactly once (reply, or defer then edit the original response); a watchdog
+ * defers on the handler's behalf after {@link AUTO_DEFER_AFTER_MS} so a slow handler still meets
+ * Discord's 3 s deadline; an error after a defer edits the reply with the error sentence.
+ * {@link CommandReplyError}s become their sentence, any other error a generic sentence with an
+ * error id that is logged (never a stack trace to the user). Records
+ * `chopsticks_command_duration_seconds{command}` and `chopsticks_commands_total{command,status}`.
+ */
+@Injectable()
+export class InteractionResponder {
+  private readonly logger = new Logger(InteractionResponder.name);
+
+  constructor(
+    private readonly metrics: ChopsticksMetrics,
+    private readonly throttle: CommandThrottle,
+    private readonly idempotency: IdempotencyGuard,
+    private readonly slashCommands: SlashCommandsService,
+  ) {}
+
+  /**
+   * @param interaction the chat input interaction (not yet acknowledged)
+   * @param command top-level command for metrics and limits
+   * @param handler quick checks, then `handle.defer()` before slow work, then the reply
+   * @param options `mutation: true` for commands that change state (idempotency guard)
+   * @returns the final status
+   */
+  async run(
+    interaction: ChatInputCommandInteraction,
+    command: CommandName,
+    handler: (handle: InteractionHandle) => Promise<CommandReply>,
+    options: RunOptions = {},
+  ): Promise<CommandStatus> {
+    const started = process.hrtime.bigint();
+    const ack = new InteractionAck(interaction);
+    const handle: InteractionHandle = {
+      defer: (deferOptions = {}) => ack.defer(deferOptions.ephemeral === true),
+    };
+    const watchdog = setTimeout(() => {
+      if (ack.answered) return;
+      ack.defer(false).catch((error: unknown) => {
+        this.logger.warn(`could not defer interaction ${interaction.id} (/${command}): ${describe(error)}`);
+      });
+    }, AUTO_DEFER_AFTER_MS);
+    watchdog.unref();
+    let status: CommandStatus = 'ok';
+    try {
+      const refusal = await this.admit(interaction, command, options);
+      if (refusal) {
+        status = refusal.status;
+        await ack.answer({ content: refusal.content, ephemeral: true });
+      } else {
+        const reply = await handler(handle);
+        await ack.answer(reply);
+      }
+    } catch (error) {
+      status = error instanceof CommandReplyError ? error.status : 'error';
+      const content =
+        error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
+      try {
+        await ack.answer({ content, ephemeral: true });
+      } catch (answerError) {
+        this.logger.warn(
+          `could not answer interaction ${interaction.id} (/${command}): ${describe(answerError)}`,
+        );
+      }
+    } finally {
+      clearTimeout(watchdog);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.commandDuration.observe({ command }, seconds);
+      this.metrics.commands.inc({ command, status });
+    }
+    return status;
+  }
+
+  /** Throttle → input limits → idempotency; null lets the handler run, else what to answer. */
+  private async admit(
+    interaction: ChatInputCommandInteraction,
+    command: CommandName,
+    options: RunOptions,
+  ): Promise<{ status: CommandStatus; content: string } | null> {
+    const decision = await this.throttle.consume(interaction.user.id, command);
+    if (!decision.allowed) {
+      return decision.reason === 'limited'
+        ? {
+            status: 'rate-limited',
+            content: `You're using /${command} too quickly — try again in ${decision.retryAfterSeconds} s.`,
+          }
+        : { status: 'error', content: LIMITER_UNAVAILABLE };
+    }
+    const declared = this.slashCommands.get(interaction.commandName)?.toJSON().options as
+      | DeclaredOption[]
+      | undefined;
+    const invalid = checkInputLimits(interaction.options.data, declared);
+    if (invalid) return { status: 'invalid', content: invalid };
+    if (!options.mutation) return null;
+    const claim = await this.idempotency.claim({
+      interactionId: interaction.id,
+      userId: interaction.user.id,
+      command,
+      fingerprint: optionsFingerprint(interaction.options.data),
+    });
+    switch (claim) {
+      case 'first':
+        return null;
+      case 'duplicate':
+        return {
+          status: 'duplicate',
+          content: `This /${command} request was already handled a moment ago, so nothing was done again.`,
+        };
+      case 'unavailable':
+        return { status: 'error', content: LIMITER_UNAVAILABLE };
+    }
   }
 
   private unexpected(interaction: ChatInputCommandInteraction, command: string, error: unknown): string {
