@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccessPolicyModule } from '@app/access';
 import { LifecycleModule } from '@app/lifecycle';
+import { ledgerOptionsFromEnv } from '@app/ledger';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
@@ -10,7 +11,10 @@ import type { ControllerConfig } from './config/controller.config';
 import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
+import { SessionLedgerModule } from './ledger';
 import { MusicModule } from './music';
+import { PoolsCommandsModule } from './pools-commands';
+import { RoutingModule } from './routing';
 import { SessionRecoveryModule } from './session-recovery';
 
 /** Composition root of the controller: wires libs and feature modules, holds no logic. */
@@ -22,6 +26,14 @@ export class ControllerAppModule {
     const agentGateway = AgentGatewayModule.forRootAsync({
       imports: [pools],
       useFactory: () => agentGatewayOptionsFromEnv(config),
+    });
+    const routing = RoutingModule.forRoot({ pools });
+    const sessionRecovery = SessionRecoveryModule.forRoot({
+      agentGateway,
+      pools,
+      routing,
+      idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
+      idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
     });
     return {
       module: ControllerAppModule,
@@ -38,13 +50,14 @@ export class ControllerAppModule {
         AccessPolicyModule.forRoot({ botOwnerIds: config.BOT_OWNER_IDS }),
         agentGateway,
         DiscordModule,
-        MusicModule.forRoot({ agentGateway }),
-        AssistantModule.forRoot({ agentGateway }),
-        SessionRecoveryModule.forRoot({
+        MusicModule.forRoot({ agentGateway, routing }),
+        PoolsCommandsModule.forRoot(pools),
+        AssistantModule.forRoot({ agentGateway, routing }),
+        sessionRecovery,
+        SessionLedgerModule.forRoot({
           agentGateway,
-          pools,
-          idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
-          idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
+          sessionRecovery,
+          ledger: ledgerOptionsFromEnv(config),
         }),
         HealthModule.forRoot({ agentGateway }),
         DeployModule.forRoot({

@@ -13,6 +13,8 @@ export {
 } from './agent-gateway';
 export type { AgentGatewayOptions, AgentLeaseChecker, RunnerAuthenticator } from './agent-gateway';
 export { DiscordReadiness } from './discord';
+export { GuildPoolRouting, guildRoutingOf, RoutingModule } from './routing';
+export type { GuildRouting } from './routing';
 export {
   IdleReleaseSweeper,
   QueueSnapshots,
@@ -43,3 +45,14 @@ export type {
   DeployVerifyJobData,
   DeployVerifyOutcome,
 } from './deploy';
+export {
+  ADMIN_API_CONTROLLERS,
+  ADMIN_API_SCOPE,
+  AdminApiModule,
+  adminApiOptionsFromEnv,
+  formatOpenApiDocument,
+  generateAdminApiDocument,
+  generateAdminApiPluginMetadata,
+  setupAdminApiDocs,
+} from './admin-api';
+export type { AdminApiOptions } from './admin-api';

@@ -9,6 +9,7 @@ import {
   type InteractionResult,
   LavalinkSandbox,
 } from '@app/sandbox';
+import { PoolVisibility } from '@app/pools';
 import { AgentRegistry } from '@app/sessions';
 import { type ControllerConfig, ControllerAppModule, loadControllerConfig } from '@apps/controller';
 import { AgentGateway } from '@apps/controller';
@@ -39,7 +40,10 @@ export interface Stack {
   ctx: PoolsTestContext;
   discord: DiscordSandbox;
   lavalink: LavalinkSandbox;
-  /** The pool the agent identities are registered in. */
+  /**
+   * The pool the agent identities are registered in. Public, so every guild may use its agents
+   * without selecting it (allocation only draws from public pools and the guild's selected pool).
+   */
   poolId: string;
   /** The controller bot's application in the Discord sandbox. */
   controllerBot: ApplicationCreated;
@@ -176,7 +180,10 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => lavalink.stop());
 
     const controllerBot = discord.control.createApplication({ name: 'Chopsticks', username: 'chopsticks' });
-    const pool = await ctx.pools.create({ ownerId: snowflake(), name: 'Music pool' }, operator);
+    const pool = await ctx.pools.create(
+      { ownerId: snowflake(), name: 'Music pool', visibility: PoolVisibility.Public },
+      operator,
+    );
     const agents = Array.from({ length: agentCount }, (_, i) =>
       discord.control.createApplication({ name: `Agent ${i + 1}`, username: `agent${i + 1}` }),
     );

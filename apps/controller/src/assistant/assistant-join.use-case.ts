@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ChopsticksMetrics } from '@app/metrics';
 import type { RpcResult } from '@app/protocol';
 import { Allocator, type LiveAgent, ReleaseReason, type Session } from '@app/sessions';
 import { AgentRpcClient } from '../agent-gateway';
+import { GuildPoolRouting } from '../routing';
 import { ASSISTANT_JOIN_TIMEOUT_MS } from './assistant.constants';
 import { AssistantAllocationException } from './assistant.exception';
 
@@ -28,7 +29,8 @@ export interface AssistantJoinOutcome {
 /**
  * `/assistant join` across contexts: allocates the assistant session (kind `assistant`, a separate
  * session kind from music, SPEC §5) for (guild, voice channel) — the existing one or the
- * healthiest idle agent (`Allocator`) — and calls `assistant.join` on that agent. A newly bound
+ * healthiest idle agent (`Allocator`) of the guild's selected pool first, among the pools the guild
+ * may use ({@link GuildPoolRouting}) — and calls `assistant.join` on that agent. A newly bound
  * session is released again when the agent fails, so the agent is idle at once. Records
  * `chopsticks_session_allocations_total{kind="assistant",outcome}` and
  * `chopsticks_session_allocation_duration_seconds`.
@@ -41,14 +43,18 @@ export class AssistantJoinUseCase {
     private readonly allocator: Allocator,
     private readonly rpc: AgentRpcClient,
     private readonly metrics: ChopsticksMetrics,
+    /** Pool routing; the controller app always provides it (absent = every pool, no preference). */
+    @Optional() @Inject(GuildPoolRouting) private readonly routing: GuildPoolRouting | null = null,
   ) {}
 
   /**
    * @throws AssistantAllocationException when no agent can be bound (`no-agents-in-guild`,
    *   `no-free-agents`, `pool-not-accessible`)
+   * @throws Error from Postgres when the guild's pool routing cannot be loaded (nothing allocated)
    * @throws AgentRpcException when the agent fails (`unsupported-op`, `not-in-voice`, `agent-timeout`, …)
    */
   async execute(command: AssistantJoinCommand): Promise<AssistantJoinOutcome> {
+    const routing = this.routing ? await this.routing.forGuild(command.guildId) : null;
     const started = process.hrtime.bigint();
     const allocation = this.allocator.allocate({
       guildId: command.guildId,
@@ -56,6 +62,8 @@ export class AssistantJoinUseCase {
       kind: 'assistant',
       userId: command.userId,
       textChannelId: command.textChannelId,
+      preferredPoolId: routing?.preferredPoolId,
+      accessiblePoolIds: routing?.accessiblePoolIds,
     });
     this.metrics.sessionAllocationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (!allocation.ok) {

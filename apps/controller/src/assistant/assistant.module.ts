@@ -13,6 +13,8 @@ export interface AssistantModuleOptions {
    * `SessionRegistry`, `AgentRegistry`).
    */
   agentGateway: DynamicModule;
+  /** The app's `RoutingModule` instance (provides `GuildPoolRouting`, one cache per app). */
+  routing: DynamicModule;
 }
 
 /**
@@ -27,7 +29,7 @@ export class AssistantModule {
   static forRoot(options: AssistantModuleOptions): DynamicModule {
     return {
       module: AssistantModule,
-      imports: [options.agentGateway, DiscordModule],
+      imports: [options.agentGateway, options.routing, DiscordModule],
       providers: [
         AssistantJoinUseCase,
         AssistantSessionsService,

@@ -13,6 +13,8 @@ export interface MusicModuleOptions {
    * registries (`Allocator`, `SessionRegistry`, `AgentRegistry`).
    */
   agentGateway: DynamicModule;
+  /** The app's `RoutingModule` instance (provides `GuildPoolRouting`, one cache per app). */
+  routing: DynamicModule;
 }
 
 /**
@@ -25,7 +27,7 @@ export class MusicModule {
   static forRoot(options: MusicModuleOptions): DynamicModule {
     return {
       module: MusicModule,
-      imports: [options.agentGateway, DiscordModule],
+      imports: [options.agentGateway, options.routing, DiscordModule],
       providers: [MusicPlayUseCase, MusicSessionsService, MusicSessionLifecycle, MusicCommands],
       exports: [MusicPlayUseCase, MusicSessionsService],
     };

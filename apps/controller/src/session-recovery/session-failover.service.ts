@@ -7,9 +7,10 @@ import {
 } from '@nestjs/common';
 import { ChopsticksMetrics } from '@app/metrics';
 import type { QueueSnapshot } from '@app/protocol';
-import { Allocator, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
+import { Allocator, ReleaseReason, type Session, SessionRegistry, TypedEmitter } from '@app/sessions';
 import { AgentGatewayEvents, AgentRpcClient } from '../agent-gateway';
 import { formatDuration } from '../music';
+import { GuildPoolRouting } from '../routing';
 import { estimateQueue, QueueSnapshots } from './queue-snapshots';
 import { FAILOVER_MAX_ATTEMPTS } from './session-recovery.constants';
 import { SessionNotifier } from './session-notifier';
@@ -26,11 +27,18 @@ export interface FailoverResult {
   queue: QueueSnapshot | null;
 }
 
+/** Events of {@link SessionFailoverService} (the lease ledger records them). */
+export interface SessionFailoverEvents extends Record<string, unknown> {
+  /** A failover of `lost` finished; `diedAt`/`finishedAt` are epoch ms. */
+  'session.failover': { lost: Session; result: FailoverResult; diedAt: number; finishedAt: number };
+}
+
 /**
  * Failover (SPEC §5, ACCEPTANCE I3, A6): when an agent dies (socket closed, stale, `agent.gone`)
  * the registry releases its sessions as `agent-offline`; for each music session this service
  * asks the {@link Allocator} for another idle, ready agent of the same guild (so nothing is
- * double-booked), sends it `session.resume` with the dead agent's last reported queue (position
+ * double-booked) — of the guild's selected pool first (else the lost agent's pool), only from pools
+ * the guild may use ({@link GuildPoolRouting}) — sends it `session.resume` with the dead agent's last reported queue (position
  * estimated to the moment of death) and tells the text channel. With no free agent, or when the
  * resume fails on every agent tried, the session stays released and the text channel is told.
  * Assistant sessions end with a notice (no failover). Until the new agent is bound a lookup
@@ -40,6 +48,8 @@ export interface FailoverResult {
 @Injectable()
 export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionFailoverService.name);
+  /** Emits `session.failover` after each {@link failover}. */
+  readonly failoverEvents = new TypedEmitter<SessionFailoverEvents>(SessionFailoverService.name);
   private readonly unsubscribers: (() => void)[] = [];
   private readonly pending: { session: Session; diedAt: number }[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -54,6 +64,7 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
     private readonly snapshots: QueueSnapshots,
     private readonly notifier: SessionNotifier,
     private readonly metrics: ChopsticksMetrics,
+    private readonly routing: GuildPoolRouting,
   ) {}
 
   onModuleInit(): void {
@@ -90,6 +101,12 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
    * @returns the outcome; never throws (failures are logged, counted and told to the channel)
    */
   async failover(lost: Session, diedAt: number): Promise<FailoverResult> {
+    const result = await this.takeOver(lost, diedAt);
+    this.failoverEvents.emit('session.failover', { lost, result, diedAt, finishedAt: Date.now() });
+    return result;
+  }
+
+  private async takeOver(lost: Session, diedAt: number): Promise<FailoverResult> {
     const ended = this.snapshots.queueEnded(lost.agentId, lost.guildId);
     const received = this.snapshots.take(lost.agentId, lost.guildId);
     let queue =
@@ -106,6 +123,7 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
       return this.count({ outcome: 'failed', agentId: null, queue: null });
     }
 
+    const routing = await this.routingFor(lost);
     for (let attempt = 1; attempt <= FAILOVER_MAX_ATTEMPTS; attempt++) {
       if (this.stopping) return { outcome: 'failed', agentId: null, queue };
       const allocation = this.allocator.allocate({
@@ -114,7 +132,8 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
         kind: 'music',
         userId: lost.ownerUserId ?? '',
         textChannelId: lost.textChannelId,
-        preferredPoolId: lost.poolId,
+        origin: 'failover',
+        ...routing,
       });
       if (!allocation.ok) {
         this.logger.log(
@@ -159,6 +178,28 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
     }
     await this.notifier.toChannel(lost.textChannelId, stopped);
     return this.count({ outcome: 'failed', agentId: null, queue });
+  }
+
+  /**
+   * Routing for the failover of `lost`: the guild's (its selected pool, else the lost agent's pool,
+   * preferred). When Postgres cannot tell, only the lost session's own pool — it was usable when
+   * the session was allocated — so a failover never widens access (unknown pool: no restriction).
+   */
+  private async routingFor(
+    lost: Session,
+  ): Promise<{ preferredPoolId: string | null; accessiblePoolIds: ReadonlySet<string> | null }> {
+    try {
+      const routing = await this.routing.forGuild(lost.guildId);
+      return {
+        preferredPoolId: routing.preferredPoolId ?? lost.poolId,
+        accessiblePoolIds: routing.accessiblePoolIds,
+      };
+    } catch (error) {
+      this.logger.warn(
+        `pool routing of guild ${lost.guildId} unavailable for the failover of ${lost.sessionId}; only pool ${lost.poolId ?? 'unknown'} is used: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return { preferredPoolId: lost.poolId, accessiblePoolIds: lost.poolId ? new Set([lost.poolId]) : null };
+    }
   }
 
   private drainPending(): void {

@@ -16,6 +16,8 @@ export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
   agentGateway: DynamicModule;
   /** The app's configured `PoolsModule` instance (provides `GuildSettingsService`). */
   pools: DynamicModule;
+  /** The app's `RoutingModule` instance (provides `GuildPoolRouting` for failover). */
+  routing: DynamicModule;
 }
 
 /**
@@ -26,10 +28,10 @@ export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
 @Module({})
 export class SessionRecoveryModule {
   static forRoot(options: SessionRecoveryModuleOptions): DynamicModule {
-    const { agentGateway, pools, ...tuning } = options;
+    const { agentGateway, pools, routing, ...tuning } = options;
     return {
       module: SessionRecoveryModule,
-      imports: [agentGateway, pools, DiscordModule],
+      imports: [agentGateway, pools, routing, DiscordModule],
       providers: [
         { provide: SESSION_RECOVERY_OPTIONS, useValue: tuning },
         QueueSnapshots,
