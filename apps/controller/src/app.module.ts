@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccessPolicyModule } from '@app/access';
 import { LifecycleModule } from '@app/lifecycle';
-import { ledgerOptionsFromEnv } from '@app/ledger';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
@@ -11,9 +10,7 @@ import type { ControllerConfig } from './config/controller.config';
 import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
-import { SessionLedgerModule } from './ledger';
 import { MusicModule } from './music';
-import { PoolsCommandsModule } from './pools-commands';
 import { RoutingModule } from './routing';
 import { SessionRecoveryModule } from './session-recovery';
 
@@ -28,13 +25,6 @@ export class ControllerAppModule {
       useFactory: () => agentGatewayOptionsFromEnv(config),
     });
     const routing = RoutingModule.forRoot({ pools });
-    const sessionRecovery = SessionRecoveryModule.forRoot({
-      agentGateway,
-      pools,
-      routing,
-      idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
-      idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
-    });
     return {
       module: ControllerAppModule,
       imports: [
@@ -51,13 +41,13 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway, routing }),
-        PoolsCommandsModule.forRoot(pools),
         AssistantModule.forRoot({ agentGateway, routing }),
-        sessionRecovery,
-        SessionLedgerModule.forRoot({
+        SessionRecoveryModule.forRoot({
           agentGateway,
-          sessionRecovery,
-          ledger: ledgerOptionsFromEnv(config),
+          pools,
+          routing,
+          idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
+          idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
         }),
         HealthModule.forRoot({ agentGateway }),
         DeployModule.forRoot({
