@@ -12,16 +12,17 @@ import { runnerOptionsFromConfig } from './runner/runner.options';
 export class AgentsAppModule {
   /** @param config validated configuration (see `loadAgentsConfig`) */
   static forRoot(config: AgentsConfig): DynamicModule {
+    const runner = RunnerModule.forRoot({
+      runner: runnerOptionsFromConfig(config),
+      pools: poolsOptionsFromEnv(config, 'chopsticks-agents'),
+    });
     return {
       module: AgentsAppModule,
       imports: [
         LifecycleModule.forRoot('agents', config),
-        HealthModule,
+        HealthModule.forRoot({ runner, lavalinkNodeIds: config.LAVALINK_NODES.map((node) => node.id) }),
         MetricsModule.forRoot({ app: 'agents', token: config.METRICS_TOKEN }),
-        RunnerModule.forRoot({
-          runner: runnerOptionsFromConfig(config),
-          pools: poolsOptionsFromEnv(config, 'chopsticks-agents'),
-        }),
+        runner,
       ],
     };
   }

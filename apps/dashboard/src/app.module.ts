@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LifecycleModule } from '@app/lifecycle';
+import { MetricsModule } from '@app/metrics';
 import type { DashboardConfig } from './config/dashboard.config';
 import { HealthModule } from './health/health.module';
 
@@ -10,7 +11,11 @@ export class DashboardAppModule {
   static forRoot(config: DashboardConfig): DynamicModule {
     return {
       module: DashboardAppModule,
-      imports: [LifecycleModule.forRoot('dashboard', config), HealthModule],
+      imports: [
+        LifecycleModule.forRoot('dashboard', config),
+        MetricsModule.forRoot({ app: 'dashboard', token: config.METRICS_TOKEN }),
+        HealthModule,
+      ],
     };
   }
 }

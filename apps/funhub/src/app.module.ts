@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LifecycleModule } from '@app/lifecycle';
+import { MetricsModule } from '@app/metrics';
 import type { FunhubConfig } from './config/funhub.config';
 import { HealthModule } from './health/health.module';
 
@@ -10,7 +11,11 @@ export class FunhubAppModule {
   static forRoot(config: FunhubConfig): DynamicModule {
     return {
       module: FunhubAppModule,
-      imports: [LifecycleModule.forRoot('funhub', config), HealthModule],
+      imports: [
+        LifecycleModule.forRoot('funhub', config),
+        MetricsModule.forRoot({ app: 'funhub', token: config.METRICS_TOKEN }),
+        HealthModule,
+      ],
     };
   }
 }

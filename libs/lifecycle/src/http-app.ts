@@ -12,6 +12,11 @@ export interface HttpListenOptions {
   host: string;
   /** Largest accepted request body in bytes (Fastify `bodyLimit`); default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Runs after the app is created and before it listens: registers what needs the application
+   * object itself rather than a module (e.g. Swagger UI).
+   */
+  configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
 
 /**
@@ -42,6 +47,7 @@ export async function startHttpApp(
       done();
     });
   app.flushLogs();
+  await options.configure?.(app);
   await app.listen(options.port, options.host);
   return app;
 }

@@ -7,3 +7,7 @@ export { runApp, SHUTDOWN_DEADLINE_MS, SHUTDOWN_SIGNALS } from './run-app';
 export { listeningPort, startHttpApp } from './http-app';
 export type { HttpListenOptions } from './http-app';
 export { LifecycleModule } from './lifecycle.module';
+export { withLogContext } from './log-context';
+export type { LogContextBindings } from './log-context';
+export { REDIS_PROBE_TIMEOUT_MS, RedisHealthIndicator } from './redis.health';
+export { POSTGRES_PROBE_TIMEOUT_MS, PostgresHealthIndicator } from './postgres.health';

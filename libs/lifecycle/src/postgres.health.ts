@@ -5,7 +5,11 @@ import { DataSource } from 'typeorm';
 /** How long a readiness probe waits for Postgres before reporting it down. */
 export const POSTGRES_PROBE_TIMEOUT_MS = 2_000;
 
-/** Readiness of Postgres: `SELECT 1` on the app's data source within {@link POSTGRES_PROBE_TIMEOUT_MS}. */
+/**
+ * Readiness of Postgres for `/readyz` (SPEC §7): `SELECT 1` on the app's TypeORM data source
+ * within {@link POSTGRES_PROBE_TIMEOUT_MS}. Needs `TerminusModule` and a `DataSource` provider
+ * (the pools context registers it globally) in the importing module.
+ */
 @Injectable()
 export class PostgresHealthIndicator {
   constructor(

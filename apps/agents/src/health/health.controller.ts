@@ -1,11 +1,33 @@
 import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { PostgresHealthIndicator } from '@app/lifecycle';
+import { RunnerHealthIndicators } from './runner.health';
 
-/** Liveness of the agent runner (SPEC §1). */
+/** Liveness and readiness of the agent runner (SPEC §1, §7). */
 @Controller()
 export class HealthController {
-  /** 200 as soon as the process serves HTTP. */
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly postgres: PostgresHealthIndicator,
+    private readonly runner: RunnerHealthIndicators,
+  ) {}
+
+  /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('healthz')
   liveness(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  /**
+   * Readiness: postgres, controller_gateway and lavalink, each reported; 503 while any is down.
+   */
+  @Get('readyz')
+  @HealthCheck()
+  readiness() {
+    return this.health.check([
+      () => this.postgres.check(),
+      () => this.runner.controllerGateway(),
+      () => this.runner.lavalink(),
+    ]);
   }
 }

@@ -108,6 +108,20 @@ export class AgentIdentity {
   }
 
   /**
+   * The current state of each Lavalink node as `lavalink.node` events (`connected` when the node
+   * holds a session, `disconnected` otherwise). The runner sends them after announcing the agent,
+   * because a node that connected before the announce reached the controller was reported for an
+   * agent the controller did not own yet (and after a controller restart, to the old controller).
+   */
+  lavalinkNodeStates(): AgentEvent[] {
+    return [...(this.manager?.nodeManager.nodes.values() ?? [])].map((node) => ({
+      name: 'lavalink.node',
+      nodeId: node.id.slice(0, 64),
+      state: node.connected && node.sessionId ? 'connected' : 'disconnected',
+    }));
+  }
+
+  /**
    * Logs the identity into Discord with `token` and waits for `clientReady`, then starts its
    * LavalinkManager (nodes connect in the background).
    * @throws Error when Discord refuses the token (REST 401 or gateway close 4004) or the client

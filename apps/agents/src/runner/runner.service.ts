@@ -75,13 +75,21 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       capabilities: runnerCapabilities(options),
       backoff: { baseMs: options.reconnectBaseMs, maxMs: options.reconnectMaxMs },
       handler: {
-        announcement: () => this.identities.ready().map((identity) => identity.announcement()),
+        announcement: () => {
+          const ready = this.identities.ready();
+          // Runs right after the announce frames of this (re)connection went out.
+          queueMicrotask(() => this.reportLavalinkNodes(ready));
+          return ready.map((identity) => identity.announcement());
+        },
         handleRpc: (request) => this.handleRpc(request),
         replaced: () => this.markReplaced(),
       },
     });
     this.identities.setListener({
-      ready: (identity: AgentIdentity) => this.control.announce([identity.announcement()]),
+      ready: (identity: AgentIdentity) => {
+        this.control.announce([identity.announcement()]);
+        this.reportLavalinkNodes([identity]);
+      },
       gone: (agentId: string, reason: AgentGoneReason) =>
         this.control.send({ type: 'agent.gone', agentId, reason }),
       update: (agentId: string, change: AgentChange) =>
@@ -91,6 +99,13 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       sessions: (agentId: string, sessions: SessionReport[]) =>
         this.control.send({ type: 'session.report', agentId, sessions }),
     });
+  }
+
+  /** Sends each identity's current Lavalink node states (see `AgentIdentity.lavalinkNodeStates`). */
+  private reportLavalinkNodes(identities: readonly AgentIdentity[]): void {
+    for (const identity of identities)
+      for (const event of identity.lavalinkNodeStates())
+        this.control.send({ type: 'event', agentId: identity.agentId, at: Date.now(), event });
   }
 
   /** True once a drain started. */

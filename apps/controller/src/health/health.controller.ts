@@ -1,16 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { ComponentHealthIndicators } from './component.health';
-import { PostgresHealthIndicator } from './postgres.health';
+import { HealthCheck } from '@nestjs/terminus';
+import { ReadinessService } from './readiness.service';
 
 /** Liveness and readiness of the controller (SPEC §7). */
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly postgres: PostgresHealthIndicator,
-    private readonly components: ComponentHealthIndicators,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('healthz')
@@ -18,14 +13,13 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: each dependency reported; 503 while any required one is down. */
+  /**
+   * Readiness: each dependency reported (postgres, redis when `REDIS_URL` is set, discord,
+   * agent_gateway, lavalink as reported by agents); 503 while any required one is down.
+   */
   @Get('readyz')
   @HealthCheck()
-  readiness() {
-    return this.health.check([
-      () => this.postgres.check(),
-      () => this.components.discordGateway(),
-      () => this.components.agentGatewayListening(),
-    ]);
+  check() {
+    return this.readiness.check();
   }
 }

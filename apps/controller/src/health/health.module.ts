@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { ConfigService } from '@nestjs/config';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { PostgresHealthIndicator, RedisHealthIndicator } from '@app/lifecycle';
 import { DiscordModule } from '../discord';
 import { ComponentHealthIndicators } from './component.health';
+import { CONTROLLER_REDIS_HEALTH } from './health.constants';
 import { HealthController } from './health.controller';
-import { PostgresHealthIndicator } from './postgres.health';
+import { LavalinkReports } from './lavalink-reports';
+import { ReadinessService } from './readiness.service';
 
 /** Options of {@link HealthModule.forRoot}. */
 export interface HealthModuleOptions {
@@ -11,7 +15,10 @@ export interface HealthModuleOptions {
   agentGateway: DynamicModule;
 }
 
-/** Liveness and readiness endpoints of the controller. */
+/**
+ * Liveness and readiness endpoints of the controller. Redis is probed (and required) only when
+ * the global `ConfigService` has `REDIS_URL`.
+ */
 @Module({})
 export class HealthModule {
   static forRoot(options: HealthModuleOptions): DynamicModule {
@@ -19,7 +26,18 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule, DiscordModule, options.agentGateway],
       controllers: [HealthController],
-      providers: [PostgresHealthIndicator, ComponentHealthIndicators],
+      providers: [
+        PostgresHealthIndicator,
+        ComponentHealthIndicators,
+        LavalinkReports,
+        ReadinessService,
+        {
+          provide: CONTROLLER_REDIS_HEALTH,
+          inject: [HealthIndicatorService, ConfigService],
+          useFactory: (indicators: HealthIndicatorService, config: ConfigService) =>
+            new RedisHealthIndicator(indicators, config.get<string>('REDIS_URL') || undefined),
+        },
+      ],
     };
   }
 }

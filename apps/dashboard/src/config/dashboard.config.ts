@@ -9,6 +9,10 @@ export const dashboardEnvSchema = z.object({
   DASHBOARD_PORT: env.port(8788),
   /** Interface the HTTP server binds. */
   HTTP_HOST: env.string().default('0.0.0.0'),
+  /** Secret: when set, /metrics requires `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: env.optionalString(),
+  /** Secret: Redis URL; when set, /readyz probes it (and reports 503 while it is down). */
+  REDIS_URL: env.optionalUrl(['redis:', 'rediss:']),
 });
 
 /** Validated dashboard configuration. */

@@ -1,11 +1,38 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import type { RedisHealthIndicator } from '@app/lifecycle';
+import { ChopsticksMetrics } from '@app/metrics';
+import { REDIS_HEALTH } from './health.constants';
 
-/** Liveness of the dashboard (SPEC §1). */
+/** Liveness and readiness of the Dashboard (SPEC §1, §7). */
 @Controller()
 export class HealthController {
-  /** 200 as soon as the process serves HTTP. */
+  constructor(
+    private readonly health: HealthCheckService,
+    @Inject(REDIS_HEALTH) private readonly redis: RedisHealthIndicator,
+    private readonly metrics: ChopsticksMetrics,
+  ) {}
+
+  /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('health')
   liveness(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  /**
+   * Readiness: Redis when `REDIS_URL` is set (reported and required), nothing else; 503 while
+   * it is down. Keeps `chopsticks_dependency_up{dependency="redis"}` current.
+   */
+  @Get('readyz')
+  @HealthCheck()
+  readiness() {
+    if (!this.redis.configured) return this.health.check([]);
+    return this.health.check([
+      async () => {
+        const result = await this.redis.check();
+        this.metrics.dependencyUp.set({ dependency: 'redis' }, result.redis.status === 'up' ? 1 : 0);
+        return result;
+      },
+    ]);
   }
 }

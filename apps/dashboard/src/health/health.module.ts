@@ -1,6 +1,24 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { RedisHealthIndicator } from '@app/lifecycle';
+import { REDIS_HEALTH } from './health.constants';
 import { HealthController } from './health.controller';
 
-/** Health endpoint of the dashboard. */
-@Module({ controllers: [HealthController] })
+/**
+ * Liveness (`/health`) and readiness (`/readyz`) of the Dashboard; Redis is probed when the
+ * global `ConfigService` has `REDIS_URL`. Needs the global `MetricsModule`.
+ */
+@Module({
+  imports: [TerminusModule],
+  controllers: [HealthController],
+  providers: [
+    {
+      provide: REDIS_HEALTH,
+      inject: [HealthIndicatorService, ConfigService],
+      useFactory: (indicators: HealthIndicatorService, config: ConfigService) =>
+        new RedisHealthIndicator(indicators, config.get<string>('REDIS_URL') || undefined),
+    },
+  ],
+})
 export class HealthModule {}
