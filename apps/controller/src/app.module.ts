@@ -11,6 +11,7 @@ import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
 import { MusicModule } from './music';
+import { PoolsCommandsModule } from './pools-commands';
 import { RoutingModule } from './routing';
 import { SessionRecoveryModule } from './session-recovery';
 
@@ -41,6 +42,7 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         MusicModule.forRoot({ agentGateway, routing }),
+        PoolsCommandsModule.forRoot(pools),
         AssistantModule.forRoot({ agentGateway, routing }),
         SessionRecoveryModule.forRoot({
           agentGateway,
