@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import {
   type ControllerFrame,
   FrameRateLimiter,
+  MAX_FRAME_BYTES,
   type RawFrame,
+  type RpcRequestFrame,
   encodeFrame,
   truncateCloseReason,
 } from '@app/protocol';
@@ -83,11 +85,7 @@ export class AgentConnection {
    * send buffer exceeds {@link MAX_BUFFERED_BYTES}, or the frame fails its schema.
    */
   send(frame: ControllerFrame): boolean {
-    if (this.socket.readyState !== this.socket.OPEN) return false;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.logger.warn(`connection ${this.id}: send buffer full, frame ${frame.type} not sent`);
-      return false;
-    }
+    if (!this.writable(frame.type)) return false;
     let text: string;
     try {
       text = encodeFrame('controller-to-runner', frame);
@@ -95,10 +93,43 @@ export class AgentConnection {
       this.logger.error(`connection ${this.id}: refusing to send ${frame.type}: ${(error as Error).message}`);
       return false;
     }
+    this.write(text);
+    return true;
+  }
+
+  /**
+   * Sends an `rpc.request` whose every part is already validated — params against the op's
+   * schema and the timeout by the RPC client, id and agent id generated or taken from the
+   * registry here — without a second schema pass (the RPC hot path). The frame byte cap
+   * ({@link MAX_FRAME_BYTES}) still applies. Returns false (never throws) like {@link send}.
+   */
+  sendRpcRequest(frame: RpcRequestFrame): boolean {
+    if (!this.writable(frame.type)) return false;
+    const text = JSON.stringify(frame);
+    // A UTF-8 byte is at least one UTF-16 unit and at most three: count bytes only near the cap.
+    if (text.length * 3 > MAX_FRAME_BYTES && Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) {
+      this.logger.error(
+        `connection ${this.id}: refusing to send ${frame.op}: frame over ${MAX_FRAME_BYTES} bytes`,
+      );
+      return false;
+    }
+    this.write(text);
+    return true;
+  }
+
+  private writable(type: string): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.logger.warn(`connection ${this.id}: send buffer full, frame ${type} not sent`);
+      return false;
+    }
+    return true;
+  }
+
+  private write(text: string): void {
     this.socket.send(text, (error) => {
       if (error) this.logger.debug(`connection ${this.id}: send failed: ${error.message}`);
     });
-    return true;
   }
 
   /** Closes with `code` and `reason` (≤ 123 bytes, RFC 6455 §5.5) unless already closing. */

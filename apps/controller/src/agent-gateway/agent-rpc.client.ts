@@ -44,7 +44,13 @@ interface PendingCall {
  *   `agent-offline` when their agent leaves or its connection closes.
  * - A per-agent opossum circuit breaker counts transport failures only (timeouts, offline,
  *   unsendable requests, invalid results); domain answers like `not-in-voice` reject the call
- *   but never open it. An open breaker rejects with `circuit-open` immediately.
+ *   but never open it. An open breaker rejects with `circuit-open` immediately. Calls to an
+ *   agent without a transport failure in the breaker's rolling window skip the breaker (its
+ *   per-call bookkeeping and per-agent timers are the controller's largest RPC and idle cost);
+ *   the first transport failure is recorded in the agent's breaker and every call in the window
+ *   after it goes through the breaker, so it opens when at least `errorThresholdPercentage` of
+ *   the calls since the first failure failed (and `volumeThreshold` calls were made). A closed
+ *   breaker whose window passed without a transport failure is dropped.
  * - Answered calls go into `chopsticks_rpc_duration_seconds{op}`, failures into
  *   `chopsticks_rpc_errors_total{op,code}`, and every outcome into the agent's health.
  */
@@ -53,6 +59,8 @@ export class AgentRpcClient implements OnModuleDestroy {
   private readonly logger = new Logger(AgentRpcClient.name);
   private readonly pending = new Map<string, PendingCall>();
   private readonly breakers: AgentCircuitBreakers;
+  /** Epoch ms of each agent's latest transport failure while it is within the rolling window. */
+  private readonly lastTransportFailure = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -62,9 +70,10 @@ export class AgentRpcClient implements OnModuleDestroy {
     @Inject(AGENT_GATEWAY_OPTIONS) private readonly options: ResolvedAgentGatewayOptions,
   ) {
     this.breakers = new AgentCircuitBreakers(options.breaker);
-    this.unsubscribe = this.registry.events.on('agent.down', ({ agent }) =>
-      this.breakers.forget(agent.agentId),
-    );
+    this.unsubscribe = this.registry.events.on('agent.down', ({ agent }) => {
+      this.breakers.forget(agent.agentId);
+      this.lastTransportFailure.delete(agent.agentId);
+    });
   }
 
   /**
@@ -115,8 +124,11 @@ export class AgentRpcClient implements OnModuleDestroy {
         );
       }
       let result: RpcResult<Op>;
+      const viaBreaker = this.needsBreaker(agentId);
       try {
-        result = await this.breakers.fire(agentId, () => this.send(agentId, op, parsed.data, timeoutMs));
+        result = viaBreaker
+          ? await this.breakers.fire(agentId, () => this.send(agentId, op, parsed.data, timeoutMs))
+          : await this.send(agentId, op, parsed.data, timeoutMs);
       } catch (error) {
         if (isOpenBreakerError(error)) {
           throw new AgentRpcException(
@@ -125,6 +137,11 @@ export class AgentRpcClient implements OnModuleDestroy {
             agentId,
             op,
           );
+        }
+        if (error instanceof AgentRpcException && error.transport) {
+          this.lastTransportFailure.set(agentId, Date.now());
+          // Outside the breaker: count it as one failed call in the breaker's window (may open it).
+          if (!viaBreaker) this.breakers.fire(agentId, () => Promise.reject(error)).catch(() => undefined);
         }
         throw error;
       }
@@ -241,6 +258,21 @@ export class AgentRpcClient implements OnModuleDestroy {
     this.breakers.shutdownAll();
   }
 
+  /**
+   * True when calls to `agentId` must go through its breaker: it is open or half-open, or the
+   * agent had a transport failure within the rolling window. Drops a closed breaker whose window
+   * passed (its statistics no longer matter, and its timers cost idle CPU).
+   */
+  private needsBreaker(agentId: string): boolean {
+    const failedAt = this.lastTransportFailure.get(agentId);
+    if (failedAt === undefined) return false;
+    if (Date.now() - failedAt <= this.options.breaker.rollingWindowMs) return true;
+    if (this.breakers.state(agentId) !== 'closed') return true;
+    this.breakers.forget(agentId);
+    this.lastTransportFailure.delete(agentId);
+    return false;
+  }
+
   private send<Op extends RpcOp>(
     agentId: string,
     op: Op,
@@ -279,7 +311,7 @@ export class AgentRpcClient implements OnModuleDestroy {
         reject,
       };
       this.pending.set(id, call);
-      const sent = connection.send({
+      const sent = connection.sendRpcRequest({
         type: 'rpc.request',
         id,
         agentId,
