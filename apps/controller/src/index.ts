@@ -12,7 +12,19 @@ export {
   RUNNER_AUTHENTICATOR,
 } from './agent-gateway';
 export type { AgentGatewayOptions, AgentLeaseChecker, RunnerAuthenticator } from './agent-gateway';
-export { DiscordReadiness } from './discord';
+export {
+  CommandReplyError,
+  DiscordModule,
+  DiscordReadiness,
+  discordEnvShape,
+  InteractionResponder,
+  type CommandReply,
+  type InteractionHandle,
+  type RunOptions,
+} from './discord';
+export { buildCliProgram } from './cli/cli.program';
+export type { CliDependencies } from './cli/cli.program';
+export { CliOutput } from './cli/output';
 export { GuildPoolRouting, guildRoutingOf, RoutingModule } from './routing';
 export type { GuildRouting } from './routing';
 export {
