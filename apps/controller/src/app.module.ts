@@ -5,6 +5,7 @@ import { LifecycleModule } from '@app/lifecycle';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
+import { AgentsCommandsModule } from './agents-commands';
 import { AssistantModule } from './assistant';
 import type { ControllerConfig } from './config/controller.config';
 import { DeployModule } from './deploy';
@@ -26,6 +27,19 @@ export class ControllerAppModule {
       useFactory: () => agentGatewayOptionsFromEnv(config),
     });
     const routing = RoutingModule.forRoot({ pools });
+    const music = MusicModule.forRoot({ agentGateway, routing });
+    const assistant = AssistantModule.forRoot({ agentGateway, routing });
+    const deploy = DeployModule.forRoot({
+      imports: [pools, agentGateway],
+      options: {
+        oauthUrl: config.DISCORD_OAUTH_URL,
+        verifyWindowSeconds: config.DEPLOY_VERIFY_WINDOW_SECONDS,
+        verifyPollMs: config.DEPLOY_VERIFY_POLL_MS,
+        verifyAttempts: config.DEPLOY_VERIFY_ATTEMPTS,
+        verifyBackoffMs: config.DEPLOY_VERIFY_BACKOFF_MS,
+      },
+      redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.BULLMQ_PREFIX } : undefined,
+    });
     return {
       module: ControllerAppModule,
       imports: [
@@ -41,9 +55,9 @@ export class ControllerAppModule {
         AccessPolicyModule.forRoot({ botOwnerIds: config.BOT_OWNER_IDS }),
         agentGateway,
         DiscordModule,
-        MusicModule.forRoot({ agentGateway, routing }),
+        music,
         PoolsCommandsModule.forRoot(pools),
-        AssistantModule.forRoot({ agentGateway, routing }),
+        assistant,
         SessionRecoveryModule.forRoot({
           agentGateway,
           pools,
@@ -52,16 +66,10 @@ export class ControllerAppModule {
           idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
         }),
         HealthModule.forRoot({ agentGateway }),
-        DeployModule.forRoot({
-          imports: [pools, agentGateway],
-          options: {
-            oauthUrl: config.DISCORD_OAUTH_URL,
-            verifyWindowSeconds: config.DEPLOY_VERIFY_WINDOW_SECONDS,
-            verifyPollMs: config.DEPLOY_VERIFY_POLL_MS,
-            verifyAttempts: config.DEPLOY_VERIFY_ATTEMPTS,
-            verifyBackoffMs: config.DEPLOY_VERIFY_BACKOFF_MS,
-          },
-          redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.BULLMQ_PREFIX } : undefined,
+        deploy,
+        AgentsCommandsModule.forRoot({
+          imports: [pools, agentGateway, music, assistant, deploy],
+          options: { discordApiUrl: config.DISCORD_API_URL, idleReleaseSeconds: config.IDLE_RELEASE_SECONDS },
         }),
       ],
     };

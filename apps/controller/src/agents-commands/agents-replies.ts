@@ -103,7 +103,7 @@ function poolsStatus(code: PoolsExceptionCode): Exclude<CommandStatus, 'ok'> {
 function poolsSentence(error: PoolsException): string {
   switch (error.code) {
     case PoolsExceptionCode.AgentRevoked:
-      return `${error.message} A revoked agent cannot be reactivated; register a new token with /agents add_token.`;
+      return `${error.message} Register a new token with /agents add_token.`;
     case PoolsExceptionCode.EmbeddedDatabaseUnavailable:
       return DATABASE_UNAVAILABLE_SENTENCE;
     case PoolsExceptionCode.AgentNotFound:
