@@ -213,6 +213,35 @@ export const METRIC_DEFINITIONS = {
     labels: { kind: KIND },
     apps: ['controller'],
   },
+  // --- lease ledger (libs/ledger) ---
+  ledgerRowsWritten: {
+    type: 'counter',
+    name: 'chopsticks_ledger_rows_written_total',
+    help: 'Lease-ledger rows (allocate, release, failover) written to Postgres.',
+    labels: {},
+    apps: ['controller'],
+  },
+  ledgerRowsDropped: {
+    type: 'counter',
+    name: 'chopsticks_ledger_rows_dropped_total',
+    help: 'Lease-ledger rows lost: buffer full (oldest dropped), invalid, rejected by Postgres, or unwritten at shutdown.',
+    labels: { reason: ['buffer-full', 'invalid', 'rejected', 'shutdown'] },
+    apps: ['controller'],
+  },
+  ledgerFlushErrors: {
+    type: 'counter',
+    name: 'chopsticks_ledger_flush_errors_total',
+    help: 'Failed lease-ledger batch INSERTs (retried with backoff unless Postgres rejected the rows).',
+    labels: {},
+    apps: ['controller'],
+  },
+  ledgerBufferedRows: {
+    type: 'gauge',
+    name: 'chopsticks_ledger_buffered_rows',
+    help: 'Lease-ledger rows recorded in memory and not yet written.',
+    labels: {},
+    apps: ['controller'],
+  },
   // --- agent protocol (controller side) ---
   rpcDuration: {
     type: 'histogram',

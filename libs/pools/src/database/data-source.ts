@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ACCESS_ENTITIES } from '@app/access';
+import { LEDGER_ENTITIES } from '@app/ledger';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { POOLS_ENTITIES } from '../entities';
 import { DEFAULT_EMBEDDED_BUSY_TIMEOUT_MS, EmbeddedPgClient } from './embedded-pg-client';
@@ -13,8 +14,8 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../../migrations');
 /** Table in which TypeORM records applied migrations. */
 export const MIGRATIONS_TABLE = 'migrations';
 
-/** Every entity persisted by Chopsticks (pools and access contexts). */
-export const DATABASE_ENTITIES = [...POOLS_ENTITIES, ...ACCESS_ENTITIES];
+/** Every entity persisted by Chopsticks (pools, access and lease-ledger contexts). */
+export const DATABASE_ENTITIES = [...POOLS_ENTITIES, ...ACCESS_ENTITIES, ...LEDGER_ENTITIES];
 
 /** Options of {@link buildDataSourceOptions}. */
 export interface DataSourceBuildOptions {
