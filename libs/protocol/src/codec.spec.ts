@@ -35,7 +35,13 @@ const track: Track = {
   durationMs: 213_000,
   requestedBy: USER,
 };
-const queue = { current: { track, positionMs: 61_000 }, upcoming: [track], loop: 'off' as const, volume: 80 };
+const queue = {
+  current: { track, positionMs: 61_000 },
+  upcoming: [track],
+  loop: 'off' as const,
+  volume: 80,
+  paused: true,
+};
 const sessionReport = {
   guildId: GUILD,
   voiceChannelId: VOICE,
@@ -279,6 +285,22 @@ describe(parseFrame.name, () => {
   it('drops unknown extra keys so newer 1.x peers can add fields', () => {
     const result = parseFrame(JSON.stringify({ type: 'ping', ts: 1, extra: 'x' }), 'runner-to-controller');
     expect(result).toEqual({ ok: true, frame: { type: 'ping', ts: 1 } });
+  });
+
+  it('a session report keeps the paused state, and a report without it (older runner) still parses', () => {
+    const paused = { type: 'session.report', agentId: AGENT, sessions: [sessionReport] };
+    expect(parseFrame(JSON.stringify(paused), 'runner-to-controller')).toEqual({ ok: true, frame: paused });
+    const { paused: _omitted, ...olderQueue } = queue;
+    const older = {
+      type: 'session.report',
+      agentId: AGENT,
+      sessions: [{ ...sessionReport, queue: olderQueue }],
+    };
+    const parsed = parseFrame(JSON.stringify(older), 'runner-to-controller');
+    expect(parsed).toEqual({ ok: true, frame: older });
+    expect(
+      parsed.ok && parsed.frame.type === 'session.report' && parsed.frame.sessions[0].queue?.paused,
+    ).toBe(undefined);
   });
 
   it.each([

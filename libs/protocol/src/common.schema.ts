@@ -60,13 +60,17 @@ export type CurrentTrack = z.infer<typeof currentTrackSchema>;
 
 /**
  * A music queue snapshot: carried in `session.resume` (failover) and in session reports, so that
- * any agent can take the queue over from the last known position.
+ * any agent can take the queue over from the last known position — and in the same paused state.
+ * `paused` is optional for compatibility: a runner that does not send it is read as playing, and
+ * an agent that receives no `paused` in `session.resume` plays.
  */
 export const queueSnapshotSchema = z.object({
   current: currentTrackSchema.nullable(),
   upcoming: z.array(trackSchema).max(MAX_QUEUE_SNAPSHOT_TRACKS),
   loop: loopModeSchema,
   volume: volumeSchema,
+  /** Whether the player is paused (Lavalink v4 player `paused`); absent = playing. */
+  paused: z.boolean().optional(),
 });
 export type QueueSnapshot = z.infer<typeof queueSnapshotSchema>;
 

@@ -43,6 +43,12 @@ const URL_QUERY = /^https?:\/\//i;
  */
 export class AgentMusic {
   private readonly meta = new Map<string, SessionMeta>();
+  /**
+   * Guilds whose player was just started paused (failover of a paused queue, node rebuild).
+   * Lavalink sends TrackStartEvent for a paused player too, and lavalink-client then marks the
+   * player playing; the first track start of such a player puts the paused state back.
+   */
+  private readonly startingPaused = new Set<string>();
 
   constructor(
     private readonly manager: LavalinkManager,
@@ -50,7 +56,14 @@ export class AgentMusic {
   ) {
     manager.on('playerDestroy', (player) => {
       this.meta.delete(player.guildId);
+      this.startingPaused.delete(player.guildId);
       host.sessionsChanged();
+    });
+    // Registered before the identity's own trackStart listener, so its report sees the fix.
+    manager.on('trackStart', (player) => {
+      if (!this.startingPaused.delete(player.guildId)) return;
+      player.paused = true;
+      player.playing = false;
     });
   }
 
@@ -95,6 +108,7 @@ export class AgentMusic {
         await player.node.updatePlayer({ guildId: player.guildId, playerOptions: { voice: player.voice } });
       }
       if (current) {
+        if (player.paused) this.startingPaused.add(player.guildId);
         await player.play({
           clientTrack: current,
           position: Math.max(0, Math.round(player.lastPosition)),
@@ -200,6 +214,8 @@ export class AgentMusic {
     const player = this.playing(guildId);
     if (!player.paused) await player.pause();
     this.touch(guildId);
+    // Reported at once, so a failover or a restarted controller knows the player is paused.
+    this.host.sessionsChanged();
     return { paused: true };
   }
 
@@ -207,6 +223,7 @@ export class AgentMusic {
     const player = this.playing(guildId);
     if (player.paused) await player.resume();
     this.touch(guildId);
+    this.host.sessionsChanged();
     return { paused: false };
   }
 
@@ -291,7 +308,10 @@ export class AgentMusic {
     return { mode };
   }
 
-  /** Takes over a queue on failover: joins, queues the snapshot and resumes at its position. */
+  /**
+   * Takes over a queue on failover: joins, queues the snapshot and resumes at its position —
+   * paused when the snapshot says the former player was paused (absent `paused` = play).
+   */
   async resumeSession(params: RpcParams<'session.resume'>): Promise<RpcResult<'session.resume'>> {
     const snapshot = params.queue;
     const owner = snapshot.current?.track.requestedBy ?? null;
@@ -318,7 +338,14 @@ export class AgentMusic {
     if (decoded.length > 0) {
       await player.queue.add(decoded);
       const position = snapshot.current ? snapshot.current.positionMs : 0;
-      await player.play({ paused: false, position });
+      const paused = snapshot.current !== null && snapshot.paused === true;
+      if (paused) this.startingPaused.add(params.guildId);
+      try {
+        await player.play({ paused, position });
+      } catch (error) {
+        this.startingPaused.delete(params.guildId);
+        throw error;
+      }
       resumed = snapshot.current ? { track: toProtocolTrack(decoded[0]), positionMs: position } : null;
     }
     this.touch(params.guildId);
@@ -359,13 +386,17 @@ export class AgentMusic {
       upcoming: player.queue.tracks.slice(0, MAX_QUEUE_SNAPSHOT_TRACKS).map(toProtocolTrack),
       loop: player.repeatMode as LoopMode,
       volume: clampVolume(player.volume),
+      paused: player.paused,
     };
   }
 
   private current(player: Player): CurrentTrack | null {
     const track = player.queue.current;
     if (!track) return null;
-    return { track: toProtocolTrack(track), positionMs: Math.max(0, Math.round(player.position)) };
+    // lavalink-client's `position` adds the wall time since the last playerUpdate even while the
+    // player is paused; Lavalink keeps reporting the frozen position then, so use that one.
+    const position = player.paused ? player.lastPosition : player.position;
+    return { track: toProtocolTrack(track), positionMs: Math.max(0, Math.round(position)) };
   }
 
   private async connectPlayer(

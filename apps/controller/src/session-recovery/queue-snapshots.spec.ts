@@ -53,6 +53,24 @@ describe(estimateQueue.name, () => {
     expect(at(0)).toBe(14_000);
   });
 
+  it('keeps a paused track where it was reported, and counts a report without `paused` as playing', () => {
+    const queue = (paused?: boolean) => ({
+      current: { track: track('Two'), positionMs: 10_000 },
+      upcoming: [],
+      loop: 'off' as const,
+      volume: 80,
+      ...(paused === undefined ? {} : { paused }),
+    });
+
+    expect(estimateQueue({ report: report(queue(true)), receivedAt: 0 }, 7_000)).toEqual(queue(true));
+    expect(estimateQueue({ report: report(queue(false)), receivedAt: 0 }, 7_000)?.current?.positionMs).toBe(
+      17_000,
+    );
+    expect(estimateQueue({ report: report(queue()), receivedAt: 0 }, 7_000)?.current?.positionMs).toBe(
+      17_000,
+    );
+  });
+
   it('returns the queue unchanged without a current track, and null without a queue', () => {
     const queue = { current: null, upcoming: [track('One')], loop: 'queue' as const, volume: 100 };
 
@@ -118,6 +136,20 @@ describe(QueueSnapshots.name, () => {
       runnerId: 'r1',
       at: 0,
       event: { name: 'track.start', guildId, track: track('Two') },
+    });
+    expect(sut.isPlaying('agent1', guildId)).toBe(true);
+  });
+
+  it('counts a paused player as not playing (idle sweep), and playing again once resumed', () => {
+    const paused = report({ ...playing.queue!, paused: true });
+    events.emit('session.report', { agentId: 'agent1', runnerId: 'r1', sessions: [paused] });
+    expect(sut.isPlaying('agent1', guildId)).toBe(false);
+    expect(sut.latest('agent1', guildId)?.report.queue?.paused).toBe(true);
+
+    events.emit('session.report', {
+      agentId: 'agent1',
+      runnerId: 'r1',
+      sessions: [report({ ...playing.queue!, paused: false })],
     });
     expect(sut.isPlaying('agent1', guildId)).toBe(true);
   });

@@ -14,7 +14,8 @@ export interface ReceivedReport {
  * The queue as it most likely is at `atMs`: the reported position of the current track plus the
  * wall time elapsed since the report (the runner reports on every change and every 30 s, so
  * the track has kept playing in between), never past the track's duration (0 = stream, no cap).
- * A paused player is not visible in a report, so a paused track is estimated as playing.
+ * A paused player (`queue.paused`, reported at once on pause and resume) stays where it was; a
+ * report without `paused` (older runner) counts as playing.
  * @param received a report of a music session, with its receive time (epoch ms)
  * @param atMs epoch ms to estimate for (e.g. when the agent died)
  * @returns the snapshot to hand to `session.resume`, or null when the report carries no queue
@@ -22,7 +23,7 @@ export interface ReceivedReport {
 export function estimateQueue(received: ReceivedReport, atMs: number): QueueSnapshot | null {
   const queue = received.report.queue;
   if (!queue) return null;
-  if (!queue.current) return queue;
+  if (!queue.current || queue.paused === true) return queue;
   const elapsed = Math.max(0, atMs - received.receivedAt);
   const duration = queue.current.track.durationMs;
   let positionMs = queue.current.positionMs + elapsed;
@@ -86,12 +87,13 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Whether the agent's player in the guild is playing: its latest report has a current track
-   * and no `queue.end` came after the last `track.start`.
+   * Whether the agent's player in the guild is playing: its latest report has a current track,
+   * is not paused, and no `queue.end` came after the last `track.start`. A paused player counts
+   * as idle for the idle-release sweep.
    */
   isPlaying(agentId: string, guildId: string): boolean {
-    const current = this.latest(agentId, guildId)?.report.queue?.current;
-    return current != null && !this.queueEnded(agentId, guildId);
+    const queue = this.latest(agentId, guildId)?.report.queue;
+    return queue?.current != null && queue.paused !== true && !this.queueEnded(agentId, guildId);
   }
 
   /** Whether a `queue.end` came from the agent's player in the guild after its last `track.start`. */

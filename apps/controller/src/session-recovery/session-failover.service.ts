@@ -158,9 +158,11 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
           queue,
         });
         this.sessions.touch(session.sessionId);
-        const resumed = result.resumed
-          ? ` and resumed **${result.resumed.track.title}** at ${formatDuration(result.resumed.positionMs)}`
-          : ' and took over the queue';
+        const resumed = !result.resumed
+          ? ' and took over the queue'
+          : queue.paused === true
+            ? ` and kept **${result.resumed.track.title}** paused at ${formatDuration(result.resumed.positionMs)} — continue with /music resume`
+            : ` and resumed **${result.resumed.track.title}** at ${formatDuration(result.resumed.positionMs)}`;
         this.logger.log(
           `music session in ${lost.guildId}/${lost.voiceChannelId} failed over from ${lost.agentId} to ${session.agentId}`,
         );
