@@ -227,7 +227,9 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
       () => stack.discord.control.getVoiceState(guild.guildId, pinnedBot)?.channelId == null,
       'the released agent to leave voice',
     );
-    const again = await agents(adminId, 'release', { channel: guild.channels['Music 2'] });
+    // Other options than the first release: the same user + command + options within the
+    // idempotency window would be answered as a duplicate instead.
+    const again = await agents(adminId, 'release', { channel: guild.channels['Music 2'], kind: 'music' });
     expect(again.original?.content).toBe('No live session matches 🔊 Music 2 — see /agents sessions.');
   });
 

@@ -396,20 +396,27 @@ export class AgentsCommands {
     });
   }
 
-  /** Runs a handler through the interaction pipeline with `/agents` error sentences. */
+  /**
+   * Runs a handler through the interaction pipeline (throttle, input limits, idempotency for
+   * `mutation`s) with `/agents` error sentences.
+   */
   private run(
     interaction: ChatInputCommandInteraction,
     mutation: boolean,
     handler: (handle: InteractionHandle) => CommandReply | Promise<CommandReply>,
   ) {
-    void mutation;
-    return this.responder.run(interaction, 'agents', async (handle) => {
-      try {
-        return await handler(handle);
-      } catch (error) {
-        throw toAgentsReplyError(error);
-      }
-    });
+    return this.responder.run(
+      interaction,
+      'agents',
+      async (handle) => {
+        try {
+          return await handler(handle);
+        } catch (error) {
+          throw toAgentsReplyError(error);
+        }
+      },
+      { mutation },
+    );
   }
 
   /**
