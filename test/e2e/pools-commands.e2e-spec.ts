@@ -61,7 +61,10 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
       roles: [{ name: 'Server admins', permissions: '32', members: [users.admin] }],
       members: [controllerBot.botUserId, ...Object.values(users)],
     });
-    await stack.startController();
+    // Room for every /pools call of this file per user (the default is 5 a minute).
+    await stack.startController({
+      COMMAND_RATE_LIMITS: 'agents=5/60,pools=30/60,music=20/60,assistant=10/60,default=10/60',
+    });
   });
 
   afterAll(async () => {
@@ -87,6 +90,38 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
 
   const poolOf = (user: string) => `pool_${users[user]}`;
   const repo = <T extends object>(entity: new () => T) => stack.ctx.dataSource.getRepository(entity);
+
+  it('registers /pools with every subcommand and group the product defines', () => {
+    type Option = { name: string; type: number; options?: Option[] };
+    const command = (
+      stack.discord.control.listCommands(stack.controllerBot.applicationId) as {
+        name: string;
+        options?: Option[];
+      }[]
+    ).find((c) => c.name === 'pools');
+    const names = (options: Option[] | undefined) => (options ?? []).map((o) => o.name).sort();
+    expect(names(command?.options)).toEqual(
+      [
+        'contributions',
+        'create',
+        'delete',
+        'info',
+        'list',
+        'members',
+        'select',
+        'transfer',
+        'visibility',
+      ].sort(),
+    );
+    const group = (name: string) => command?.options?.find((o) => o.name === name);
+    expect(names(group('members')?.options)).toEqual(['grant', 'list', 'revoke']);
+    expect(names(group('contributions')?.options)).toEqual(['approve', 'list', 'reject']);
+    expect(group('create')?.options?.find((o) => o.name === 'name')).toMatchObject({
+      required: true,
+      max_length: 100,
+    });
+    expect(group('info')?.options?.[0]).toMatchObject({ name: 'pool', autocomplete: true });
+  });
 
   it('K1: creating a pool makes pool_<user id> with the user as owner; a second create is refused', async () => {
     const created = await pools('alice', 'create', { name: 'Alice pool' });
@@ -265,8 +300,9 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
     expect(await repo(PoolMember).countBy({ userId: users.carol })).toBe(0);
     expect(await repo(AuditEvent).countBy({ targetId: poolOf('carol') })).toBe(0);
 
-    // Recovery without a restart: the same command now works.
-    const created = await pools('carol', 'create', { name: 'Carol pool' });
+    // Recovery without a restart: creating works again. (Another name: the very same request
+    // within IDEMPOTENCY_WINDOW_SECONDS would be answered as a duplicate by the pipeline.)
+    const created = await pools('carol', 'create', { name: 'Carol’s pool' });
     expect(embedOf(created).title).toBe('Pool created');
     expect(await repo(AgentPool).countBy({ id: poolOf('carol') })).toBe(1);
   });

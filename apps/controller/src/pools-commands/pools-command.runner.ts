@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { type AccessActor, AccessPolicy } from '@app/access';
 import type { Actor } from '@app/pools';
-import { type CommandReply, type InteractionHandle, InteractionResponder } from '../discord';
+import { type CommandReply, type InteractionHandle, InteractionResponder, type RunOptions } from '../discord';
 import { toPoolsReplyError } from './pools-replies';
 
 /** What a `/pools` handler gets: the acknowledge handle and the invoking user as each layer sees them. */
@@ -40,24 +40,32 @@ export class PoolsCommandRunner {
   /**
    * @param interaction the `/pools …` interaction (not yet acknowledged)
    * @param work quick checks, `call.handle.defer()`, then the service calls and the reply
+   * @param options `mutation: true` when the subcommand changes state (the responder's
+   *   idempotency guard then runs it once per interaction and per identical request)
    */
   async run(
     interaction: ChatInputCommandInteraction,
     work: (call: PoolsCall) => Promise<CommandReply>,
+    options: RunOptions = {},
   ): Promise<void> {
-    await this.responder.run(interaction, 'pools', async (handle) => {
-      const access = accessActorOf(interaction);
-      const botOwner = this.policy.isBotOwner(access.userId);
-      try {
-        return await work({
-          handle,
-          access,
-          botOwner,
-          actor: { id: access.userId, operator: botOwner, requestId: interaction.id },
-        });
-      } catch (error) {
-        throw toPoolsReplyError(error);
-      }
-    });
+    await this.responder.run(
+      interaction,
+      'pools',
+      async (handle) => {
+        const access = accessActorOf(interaction);
+        const botOwner = this.policy.isBotOwner(access.userId);
+        try {
+          return await work({
+            handle,
+            access,
+            botOwner,
+            actor: { id: access.userId, operator: botOwner, requestId: interaction.id },
+          });
+        } catch (error) {
+          throw toPoolsReplyError(error);
+        }
+      },
+      options,
+    );
   }
 }

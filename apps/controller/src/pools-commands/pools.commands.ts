@@ -52,6 +52,9 @@ const PoolsCommandGroup = createCommandGroupDecorator({
 
 const PRINTABLE = /^[^\p{C}]+$/u;
 
+/** Subcommands that change state run through the responder's idempotency guard. */
+const MUTATION = { mutation: true } as const;
+
 /** @throws PoolsCommandException POOL_ID_INVALID unless `pool_<snowflake>` */
 function poolIdOf(value: string): string {
   const poolId = value.trim();
@@ -108,39 +111,46 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolCreateDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const name = (options.name ?? '').trim();
-      if (name.length === 0 || name.length > POOL_NAME_MAX_LENGTH || !PRINTABLE.test(name))
-        throw new PoolsCommandException(PoolsCommandErrorCode.NameInvalid);
-      const specialty = options.specialty?.trim() || null;
-      if (specialty !== null && (specialty.length > POOL_SPECIALTY_MAX_LENGTH || !PRINTABLE.test(specialty)))
-        throw new PoolsCommandException(PoolsCommandErrorCode.SpecialtyInvalid);
-      await call.handle.defer({ ephemeral: true });
-      try {
-        const pool = await this.pools.create(
-          {
-            ownerId: call.access.userId,
-            name,
-            specialty,
-            ...(options.visibility ? { visibility: options.visibility } : {}),
-            ...(options.maxAgents != null ? { maxAgents: options.maxAgents } : {}),
-            ...(options.maxContributionsPerUser != null
-              ? { maxContributionsPerUser: options.maxContributionsPerUser }
-              : {}),
-          },
-          call.actor,
-        );
-        return { embeds: [poolCreatedEmbed(pool)] };
-      } catch (error) {
-        if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
-          throw new CommandReplyError(
-            `You already own a pool (\`${PoolsService.poolIdFor(call.access.userId)}\`) — each user can own one. See it with /pools info.`,
-            'invalid',
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const name = (options.name ?? '').trim();
+        if (name.length === 0 || name.length > POOL_NAME_MAX_LENGTH || !PRINTABLE.test(name))
+          throw new PoolsCommandException(PoolsCommandErrorCode.NameInvalid);
+        const specialty = options.specialty?.trim() || null;
+        if (
+          specialty !== null &&
+          (specialty.length > POOL_SPECIALTY_MAX_LENGTH || !PRINTABLE.test(specialty))
+        )
+          throw new PoolsCommandException(PoolsCommandErrorCode.SpecialtyInvalid);
+        await call.handle.defer({ ephemeral: true });
+        try {
+          const pool = await this.pools.create(
+            {
+              ownerId: call.access.userId,
+              name,
+              specialty,
+              ...(options.visibility ? { visibility: options.visibility } : {}),
+              ...(options.maxAgents != null ? { maxAgents: options.maxAgents } : {}),
+              ...(options.maxContributionsPerUser != null
+                ? { maxContributionsPerUser: options.maxContributionsPerUser }
+                : {}),
+            },
+            call.actor,
           );
+          return { embeds: [poolCreatedEmbed(pool)] };
+        } catch (error) {
+          if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
+            throw new CommandReplyError(
+              `You already own a pool (\`${PoolsService.poolIdFor(call.access.userId)}\`) — each user can own one. See it with /pools info.`,
+              'invalid',
+            );
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'list', description: 'Pools you can use: public ones and those you belong to' })
@@ -189,23 +199,27 @@ export class PoolsCommands {
   @Subcommand({ name: 'select', description: 'Make a pool this server’s default (needs Manage Server)' })
   @UseInterceptors(PoolAutocompleteInterceptor)
   async select(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const guildId = interaction.guildId;
-      if (!guildId) throw new PoolsCommandException(PoolsCommandErrorCode.GuildOnly);
-      this.policy.assertGuildAdmin(call.access);
-      const poolId = poolIdOf(options.pool);
-      await call.handle.defer();
-      const pool = await this.reads.visiblePool(poolId, call);
-      await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
-      return {
-        embeds: [
-          poolChangedEmbed(
-            'Default pool selected',
-            `This server now takes agents from ${poolLabel(pool)} first. <@${call.access.userId}> made the change.`,
-          ),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const guildId = interaction.guildId;
+        if (!guildId) throw new PoolsCommandException(PoolsCommandErrorCode.GuildOnly);
+        this.policy.assertGuildAdmin(call.access);
+        const poolId = poolIdOf(options.pool);
+        await call.handle.defer();
+        const pool = await this.reads.visiblePool(poolId, call);
+        await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Default pool selected',
+              `This server now takes agents from ${poolLabel(pool)} first. <@${call.access.userId}> made the change.`,
+            ),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'visibility', description: 'Make a pool public or private (owner or manager)' })
@@ -214,22 +228,26 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolVisibilityDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'manager');
-      const pool = await this.pools.setVisibility(poolId, options.visibility, call.actor);
-      const meaning =
-        options.visibility === PoolVisibility.Public
-          ? 'Every server can now find it with /agents advisor and deploy its agents.'
-          : 'Only its members can see and use it now.';
-      return {
-        embeds: [
-          poolChangedEmbed('Visibility changed', `${poolLabel(pool)} is ${options.visibility}. ${meaning}`),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const poolId = poolIdOf(options.pool);
+        await call.handle.defer({ ephemeral: true });
+        await this.reads.visiblePool(poolId, call);
+        await this.policy.assertPoolRole(call.access, poolId, 'manager');
+        const pool = await this.pools.setVisibility(poolId, options.visibility, call.actor);
+        const meaning =
+          options.visibility === PoolVisibility.Public
+            ? 'Every server can now find it with /agents advisor and deploy its agents.'
+            : 'Only its members can see and use it now.';
+        return {
+          embeds: [
+            poolChangedEmbed('Visibility changed', `${poolLabel(pool)} is ${options.visibility}. ${meaning}`),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'transfer', description: 'Give your pool to another user; you stay on as manager' })
@@ -238,49 +256,57 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolUserDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const poolId = poolIdOf(options.pool);
-      const target = personOf(options.user);
-      await call.handle.defer({ ephemeral: true });
-      const before = await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'owner');
-      try {
-        const pool = await this.pools.transfer(poolId, before.ownerId, target.id, call.actor);
-        const former =
-          before.ownerId === call.access.userId ? 'You stay on' : `<@${before.ownerId}> stays on`;
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Pool transferred',
-              `<@${target.id}> now owns ${poolLabel(pool)}. ${former} as a manager. The pool keeps its id and its agents.`,
-            ),
-          ],
-        };
-      } catch (error) {
-        if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
-          throw new CommandReplyError(
-            `<@${target.id}> already owns a pool, and each user can own only one — nothing was transferred.`,
-            'invalid',
-          );
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const poolId = poolIdOf(options.pool);
+        const target = personOf(options.user);
+        await call.handle.defer({ ephemeral: true });
+        const before = await this.reads.visiblePool(poolId, call);
+        await this.policy.assertPoolRole(call.access, poolId, 'owner');
+        try {
+          const pool = await this.pools.transfer(poolId, before.ownerId, target.id, call.actor);
+          const former =
+            before.ownerId === call.access.userId ? 'You stay on' : `<@${before.ownerId}> stays on`;
+          return {
+            embeds: [
+              poolChangedEmbed(
+                'Pool transferred',
+                `<@${target.id}> now owns ${poolLabel(pool)}. ${former} as a manager. The pool keeps its id and its agents.`,
+              ),
+            ],
+          };
+        } catch (error) {
+          if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
+            throw new CommandReplyError(
+              `<@${target.id}> already owns a pool, and each user can own only one — nothing was transferred.`,
+              'invalid',
+            );
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'delete', description: 'Delete your pool (only once it has no agents)' })
   @UseInterceptors(PoolAutocompleteInterceptor)
   async delete(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'owner');
-      await this.pools.delete(poolId, call.actor);
-      return {
-        embeds: [poolChangedEmbed('Pool deleted', `${poolLabel(pool)} and its member list are gone.`)],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const poolId = poolIdOf(options.pool);
+        await call.handle.defer({ ephemeral: true });
+        const pool = await this.reads.visiblePool(poolId, call);
+        await this.policy.assertPoolRole(call.access, poolId, 'owner');
+        await this.pools.delete(poolId, call.actor);
+        return {
+          embeds: [poolChangedEmbed('Pool deleted', `${poolLabel(pool)} and its member list are gone.`)],
+        };
+      },
+      MUTATION,
+    );
   }
 
   /** The selected pool of the interaction's guild, or null. */
@@ -318,22 +344,26 @@ export class PoolsMembersCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolMemberGrantDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const poolId = poolIdOf(options.pool);
-      const user = personOf(options.user);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'manager');
-      const member = await this.pools.grantMember(poolId, user.id, options.role, call.actor);
-      return {
-        embeds: [
-          poolChangedEmbed(
-            'Role granted',
-            `<@${member.userId}> is now a ${member.role} of ${poolLabel(pool)}.`,
-          ),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const poolId = poolIdOf(options.pool);
+        const user = personOf(options.user);
+        await call.handle.defer({ ephemeral: true });
+        const pool = await this.reads.visiblePool(poolId, call);
+        await this.policy.assertPoolRole(call.access, poolId, 'manager');
+        const member = await this.pools.grantMember(poolId, user.id, options.role, call.actor);
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Role granted',
+              `<@${member.userId}> is now a ${member.role} of ${poolLabel(pool)}.`,
+            ),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'revoke', description: 'Remove a user from a pool (owner or manager)' })
@@ -342,21 +372,25 @@ export class PoolsMembersCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolUserDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'manager');
-      await this.pools.revokeMember(poolId, options.user.id, call.actor);
-      return {
-        embeds: [
-          poolChangedEmbed(
-            'Member removed',
-            `<@${options.user.id}> no longer has a role in ${poolLabel(pool)}.`,
-          ),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const poolId = poolIdOf(options.pool);
+        await call.handle.defer({ ephemeral: true });
+        const pool = await this.reads.visiblePool(poolId, call);
+        await this.policy.assertPoolRole(call.access, poolId, 'manager');
+        await this.pools.revokeMember(poolId, options.user.id, call.actor);
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Member removed',
+              `<@${options.user.id}> no longer has a role in ${poolLabel(pool)}.`,
+            ),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 }
 
@@ -404,18 +438,22 @@ export class PoolsContributionsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolContributionDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const contribution = await this.decidable(options.contribution, call);
-      const decided = await this.agents.approveContribution(contribution.id, call.actor);
-      return {
-        embeds: [
-          poolChangedEmbed(
-            'Contribution approved',
-            `Agent \`${decided.agentId}\` from <@${decided.userId}> is now active in \`${decided.poolId}\`.`,
-          ),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const contribution = await this.decidable(options.contribution, call);
+        const decided = await this.agents.approveContribution(contribution.id, call.actor);
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Contribution approved',
+              `Agent \`${decided.agentId}\` from <@${decided.userId}> is now active in \`${decided.poolId}\`.`,
+            ),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 
   @Subcommand({ name: 'reject', description: 'Reject a pending contribution (its token is erased)' })
@@ -424,18 +462,22 @@ export class PoolsContributionsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolContributionDto,
   ): Promise<void> {
-    await this.runner.run(interaction, async (call) => {
-      const contribution = await this.decidable(options.contribution, call);
-      const decided = await this.agents.rejectContribution(contribution.id, call.actor);
-      return {
-        embeds: [
-          poolChangedEmbed(
-            'Contribution rejected',
-            `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased.`,
-          ),
-        ],
-      };
-    });
+    await this.runner.run(
+      interaction,
+      async (call) => {
+        const contribution = await this.decidable(options.contribution, call);
+        const decided = await this.agents.rejectContribution(contribution.id, call.actor);
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Contribution rejected',
+              `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased.`,
+            ),
+          ],
+        };
+      },
+      MUTATION,
+    );
   }
 
   /**
