@@ -121,15 +121,16 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
       options: { query: TRACK_QUERY },
     });
     if (played.error) throw new Error(`/music play failed: ${JSON.stringify(played.error)}`);
-    const agentOf = (index: number) => {
-      const ids = [...registry.agentIdsInGuild(guild.guildId)];
-      const agentId = ids.find((id) => !seen.has(id));
-      if (!agentId) throw new Error(`no new agent for trial ${index}`);
-      seen.add(agentId);
+    // The ready agent in the guild other than `busy` (a new runner may lease the identity of an
+    // agent killed earlier once its lease expired: that is a legitimate idle agent too).
+    const idleAgent = (busy: string | null) => {
+      const agentId = [...registry.agentIdsInGuild(guild.guildId)].find(
+        (id) => id !== busy && registry.get(id)?.ready,
+      );
+      if (!agentId) throw new Error('no idle agent in the guild');
       return { agentId, botUserId: registry.get(agentId)!.botUserId };
     };
-    const seen = new Set<string>();
-    let playing = agentOf(0);
+    let playing = idleAgent(null);
     await until(
       () => stack.lavalink.control.players({ userId: playing.botUserId })[0]?.track?.title === TRACK_TITLE,
       'the first agent to play the track',
@@ -140,7 +141,7 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
     for (let i = 0; i < trialCount; i++) {
       runners.push(await stack.startExtraRunner({ capacity: 1 }));
       await stack.waitForAgents(guild.guildId, 2);
-      const next = agentOf(i + 1);
+      const next = idleAgent(playing.agentId);
       await new Promise((resolve) => setTimeout(resolve, PLAY_BEFORE_DEATH_MS));
       const runner = runners[i];
       trials.push(
