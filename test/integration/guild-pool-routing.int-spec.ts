@@ -1,4 +1,6 @@
 import { PoolVisibility } from '@app/pools';
+import { ProtocolErrorCode } from '@app/protocol';
+import { AgentRegistry, Allocator, SessionRegistry } from '@app/sessions';
 import { GuildPoolRouting } from '@apps/controller';
 import { operator, snowflake } from '../utils/factories';
 import { createPoolsTestContext, type PoolsTestContext } from '../utils/pools-context';
@@ -73,6 +75,53 @@ describe(GuildPoolRouting.name, () => {
     await ctx.pools.setVisibility(pool.id, PoolVisibility.Private, operator);
     now += 5_000;
     expect((await sut.forGuild(guildId)).accessiblePoolIds.has(pool.id)).toBe(false);
+  });
+
+  it('A9: 200 concurrent requests that read the routing and then allocate never double-book, keep the 49 cap, and use the selected pool first', async () => {
+    const selected = await createPool(PoolVisibility.Private);
+    const open = await createPool(PoolVisibility.Public);
+    const locked = await createPool(PoolVisibility.Private);
+    const guildId = snowflake();
+    await ctx.guilds.upsert(guildId, { selectedPoolId: selected.id }, operator);
+    const agents = new AgentRegistry();
+    const sessions = new SessionRegistry(agents);
+    const allocator = new Allocator(agents, sessions);
+    const poolOf = (i: number) => (i < 30 ? selected.id : i < 60 ? open.id : locked.id);
+    for (let i = 0; i < 70; i++) {
+      agents.upsert({
+        agentId: `agent${i}`,
+        runnerId: 'runner-1',
+        connectionId: 'conn-1',
+        clientId: String(i),
+        ready: true,
+        guilds: [guildId],
+        poolId: poolOf(i),
+      });
+    }
+
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const routing = await sut.forGuild(guildId);
+        return allocator.allocate({
+          guildId,
+          voiceChannelId: String(200000000000000000n + BigInt(i)),
+          kind: 'music',
+          userId: snowflake(),
+          ...routing,
+        });
+      }),
+    );
+
+    const bound = results.flatMap((result) => (result.ok ? [result.agent] : []));
+    expect(bound).toHaveLength(49);
+    expect(new Set(bound.map((agent) => agent.agentId)).size).toBe(49);
+    expect(bound.filter((agent) => agent.poolId === selected.id)).toHaveLength(30);
+    expect(bound.filter((agent) => agent.poolId === open.id)).toHaveLength(19);
+    expect(bound.filter((agent) => agent.poolId === locked.id)).toHaveLength(0);
+    expect(
+      results.filter((result) => !result.ok && result.reason === ProtocolErrorCode.NoFreeAgents),
+    ).toHaveLength(151);
+    expect(sessions.countInGuild(guildId)).toBe(49);
   });
 
   it('concurrent misses for one guild share one load and one answer', async () => {
