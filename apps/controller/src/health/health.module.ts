@@ -4,6 +4,7 @@ import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { PostgresHealthIndicator, RedisHealthIndicator } from '@app/lifecycle';
 import { DiscordModule } from '../discord';
 import { ComponentHealthIndicators } from './component.health';
+import { FleetGauges } from './fleet-gauges';
 import { CONTROLLER_REDIS_HEALTH } from './health.constants';
 import { HealthController } from './health.controller';
 import { LavalinkReports } from './lavalink-reports';
@@ -16,8 +17,9 @@ export interface HealthModuleOptions {
 }
 
 /**
- * Liveness and readiness endpoints of the controller. Redis is probed (and required) only when
- * the global `ConfigService` has `REDIS_URL`.
+ * Liveness and readiness endpoints of the controller, plus the gauges that describe its fleet
+ * (dependency_up, Lavalink as reported, sessions active, pool utilization, agent uptime). Redis is
+ * probed (and required) only when the global `ConfigService` has `REDIS_URL`.
  */
 @Module({})
 export class HealthModule {
@@ -31,6 +33,7 @@ export class HealthModule {
         ComponentHealthIndicators,
         LavalinkReports,
         ReadinessService,
+        FleetGauges,
         {
           provide: CONTROLLER_REDIS_HEALTH,
           inject: [HealthIndicatorService, ConfigService],
