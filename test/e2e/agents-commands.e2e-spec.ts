@@ -52,6 +52,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
   let listenerId: string;
   let publicPoolId: string;
   let failingAgentId: string;
+  let giftClientId = '';
   const extraAgentIds: string[] = [];
 
   beforeAll(async () => {
@@ -340,6 +341,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
     expect(await count()).toBe(before);
 
     const contributed = stack.discord.control.createApplication({ name: 'Gift', username: 'giftbot' });
+    giftClientId = contributed.clientId;
     const good = await agents(memberId, 'add_token', { token: contributed.token, pool: publicPoolId });
 
     expect(good.ephemeral).toBe(true);
@@ -438,6 +440,31 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
       '• It is not a member of this server — invite it with /agents deploy.',
     );
     expect(field(embedOf(elsewhere), 'In this server')).toBe('no');
+  });
+
+  it('agent options autocomplete with the agents the user may name: this server’s first, their own contributions, pools they manage', async () => {
+    const complete = (userId: string, typed: string) =>
+      stack.discord.control.invokeAutocomplete({
+        applicationId: stack.controllerBot.applicationId,
+        userId,
+        channelId: guild.textChannelIds[0],
+        name: 'agents',
+        subcommand: 'diagnose',
+        options: { agent: typed },
+        focused: 'agent',
+        waitFor: 'ack',
+      });
+
+    const [member, poolOwner] = await Promise.all([complete(memberId, ''), complete(poolOwnerId, 'broken')]);
+
+    const memberValues = member.choices!.map((choice) => choice.value);
+    expect(memberValues.slice(0, 3).sort()).toEqual([...stack.agentIds].sort());
+    expect(member.choices![0].name).toMatch(/\(agent\d+\) · active · in this server$/);
+    expect(memberValues).toContain(`agent${giftClientId}`);
+    expect(memberValues).not.toContain(failingAgentId);
+    expect(poolOwner.choices).toEqual([
+      { name: `broken (${failingAgentId}) · failed`, value: failingAgentId },
+    ]);
   });
 
   it('advisor ranks the pools the user can use by free agents', async () => {

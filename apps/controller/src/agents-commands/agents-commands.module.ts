@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscordModule } from '../discord';
 import { AgentTokenAddUseCase } from './agent-token-add.use-case';
+import { AgentAutocompleteInterceptor } from './agents-autocomplete.interceptor';
 import { AGENTS_COMMANDS_OPTIONS, type AgentsCommandsOptions } from './agents-commands.constants';
 import { AgentsOverviewService } from './agents-overview.service';
 import { AgentsCommands } from './agents.commands';
@@ -33,6 +34,7 @@ export class AgentsCommandsModule {
         { provide: AGENTS_COMMANDS_OPTIONS, useValue: root.options },
         AgentsOverviewService,
         AgentTokenAddUseCase,
+        AgentAutocompleteInterceptor,
         AgentsCommands,
       ],
       exports: [AgentsOverviewService, AgentTokenAddUseCase],

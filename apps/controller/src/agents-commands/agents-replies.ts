@@ -1,9 +1,9 @@
 import { AccessDeniedCode, AccessDeniedException } from '@app/access';
 import { PoolsException, PoolsExceptionCode } from '@app/pools';
-import { QueryFailedError } from 'typeorm';
 import { TokenVerificationError, TokenVerificationFailure } from '../bot-tokens';
 import { DeployException, DeployExceptionCode, MAX_AGENTS_PER_GUILD } from '../deploy';
 import { CommandReplyError, type CommandStatus } from '../discord';
+import { isDatabaseUnavailable } from '../pools-commands';
 import { AGENT_OPTION_MAX_LENGTH, IDLE_POLICY_MAX_MINUTES } from './agents-commands.constants';
 import { AgentsCommandErrorCode, AgentsCommandException } from './agents-commands.exception';
 
@@ -122,15 +122,6 @@ function accessStatus(code: AccessDeniedCode): Exclude<CommandStatus, 'ok'> {
     case AccessDeniedCode.PoolRoleRequired:
       return 'denied';
   }
-}
-
-/** SQLSTATE classes 08 (connection exception) and 57 (operator intervention), or a socket error. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const driver = error instanceof QueryFailedError ? (error.driverError as { code?: unknown }) : error;
-  const code =
-    typeof driver === 'object' && driver !== null ? (driver as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string') return false;
-  return /^(08|57)/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
 }
 
 /**

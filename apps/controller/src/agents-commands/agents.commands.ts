@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, UseInterceptors } from '@nestjs/common';
 import {
   ActionRowBuilder,
   AttachmentBuilder,
@@ -34,6 +34,7 @@ import { type CommandReply, type InteractionHandle, InteractionResponder } from 
 import { MusicSessionsService } from '../music';
 import { voiceChannelName } from '../voice-sessions';
 import { AgentTokenAddUseCase } from './agent-token-add.use-case';
+import { AgentAutocompleteInterceptor } from './agents-autocomplete.interceptor';
 import {
   AGENTS_COMMANDS_OPTIONS,
   type AgentsCommandsOptions,
@@ -182,6 +183,7 @@ export class AgentsCommands {
     });
   }
 
+  @UseInterceptors(AgentAutocompleteInterceptor)
   @Subcommand({ name: 'assign', description: 'Pin an agent to a voice channel for 5 minutes (admins)' })
   async assign(
     @Context() [interaction]: SlashCommandContext,
@@ -304,6 +306,7 @@ export class AgentsCommands {
     });
   }
 
+  @UseInterceptors(AgentAutocompleteInterceptor)
   @Subcommand({ name: 'set_status', description: 'Activate, deactivate or suspend an agent (pool managers)' })
   async setStatus(
     @Context() [interaction]: SlashCommandContext,
@@ -332,6 +335,7 @@ export class AgentsCommands {
     });
   }
 
+  @UseInterceptors(AgentAutocompleteInterceptor)
   @Subcommand({ name: 'revoke', description: 'Revoke an agent for good: its token is erased' })
   async revoke(
     @Context() [interaction]: SlashCommandContext,
@@ -366,8 +370,8 @@ export class AgentsCommands {
     await this.run(interaction, false, async (handle) => {
       this.guildOf(interaction);
       const poolId = options.pool?.trim();
-      if (poolId) await this.policy.assertPoolRole(this.actor(interaction), poolId, 'manager');
       await handle.defer({ ephemeral: true });
+      if (poolId) await this.policy.assertPoolRole(this.actor(interaction), poolId, 'manager');
       const rows = await this.overview.listTokens(
         poolId ? { poolId } : { contributedBy: interaction.user.id },
       );
@@ -378,6 +382,7 @@ export class AgentsCommands {
     });
   }
 
+  @UseInterceptors(AgentAutocompleteInterceptor)
   @Subcommand({ name: 'diagnose', description: 'Why an agent is (not) usable in this server' })
   async diagnose(
     @Context() [interaction]: SlashCommandContext,

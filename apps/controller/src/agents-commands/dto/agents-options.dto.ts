@@ -55,6 +55,7 @@ export class AgentsAssignDto {
     name: 'agent',
     description: 'The agent: its id, client id or mention',
     required: true,
+    autocomplete: true,
     max_length: AGENT_OPTION_MAX_LENGTH,
   })
   agent!: string;
@@ -138,6 +139,7 @@ export class AgentsSetStatusDto {
     name: 'agent',
     description: 'The agent: its id, client id or mention',
     required: true,
+    autocomplete: true,
     max_length: AGENT_OPTION_MAX_LENGTH,
   })
   agent!: string;
@@ -161,6 +163,7 @@ export class AgentsAgentDto {
     name: 'agent',
     description: 'The agent: its id, client id or mention',
     required: true,
+    autocomplete: true,
     max_length: AGENT_OPTION_MAX_LENGTH,
   })
   agent!: string;
