@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccessPolicyModule } from '@app/access';
 import { LifecycleModule } from '@app/lifecycle';
+import { ledgerOptionsFromEnv } from '@app/ledger';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
@@ -11,6 +12,7 @@ import type { ControllerConfig } from './config/controller.config';
 import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
 import { HealthModule } from './health/health.module';
+import { SessionLedgerModule } from './ledger';
 import { MusicModule } from './music';
 import { PoolsCommandsModule } from './pools-commands';
 import { RoutingModule } from './routing';
@@ -40,6 +42,13 @@ export class ControllerAppModule {
       },
       redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.BULLMQ_PREFIX } : undefined,
     });
+    const sessionRecovery = SessionRecoveryModule.forRoot({
+      agentGateway,
+      pools,
+      routing,
+      idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
+      idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
+    });
     return {
       module: ControllerAppModule,
       imports: [
@@ -58,12 +67,11 @@ export class ControllerAppModule {
         music,
         PoolsCommandsModule.forRoot(pools),
         assistant,
-        SessionRecoveryModule.forRoot({
+        sessionRecovery,
+        SessionLedgerModule.forRoot({
           agentGateway,
-          pools,
-          routing,
-          idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
-          idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
+          sessionRecovery,
+          ledger: ledgerOptionsFromEnv(config),
         }),
         HealthModule.forRoot({ agentGateway }),
         deploy,

@@ -28,12 +28,16 @@ export class AssistantSessionsService extends ChannelSessionsService {
 
   /**
    * Makes the agent leave voice and releases the session, also when the agent cannot be reached
-   * (it is gone or no longer in voice).
+   * (it is gone or no longer in voice). `actor`: the Discord user who asked (lease ledger).
    * @throws AgentRpcException for failures other than `agent-offline` / `not-in-voice`
    */
-  async leave(session: Session): Promise<void> {
-    await this.endWith(session, async () => {
-      await this.rpc.call(session.agentId, 'assistant.leave', { guildId: session.guildId });
-    });
+  async leave(session: Session, actor: string | null = null): Promise<void> {
+    await this.endWith(
+      session,
+      async () => {
+        await this.rpc.call(session.agentId, 'assistant.leave', { guildId: session.guildId });
+      },
+      actor,
+    );
   }
 }

@@ -92,7 +92,7 @@ export class AssistantCommands {
   @Subcommand({ name: 'leave', description: 'Make the assistant leave your voice channel' })
   async leave(@Context() [interaction]: SlashCommandContext): Promise<void> {
     await this.onSession(interaction, async (session, agent) => {
-      await this.sessions.leave(session);
+      await this.sessions.leave(session, interaction.user.id);
       return {
         content: `👋 ${agent} left ${this.channelName(session.guildId, session.voiceChannelId)}. It is free for other channels now.`,
       };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, parseEnv } from '@app/config';
+import { ledgerEnvShape } from '@app/ledger';
 import { lifecycleEnvShape } from '@app/lifecycle';
 import { poolsEnvShape } from '@app/pools';
 import { agentGatewayEnvShape } from '../agent-gateway';
@@ -12,6 +13,7 @@ import { discordEnvShape } from '../discord';
 export const controllerEnvSchema = z.object({
   ...lifecycleEnvShape,
   ...poolsEnvShape,
+  ...ledgerEnvShape,
   ...agentGatewayEnvShape,
   ...discordEnvShape,
   /** Secret: when set, /metrics and /metrics-app require `Authorization: Bearer <token>`. */

@@ -26,19 +26,28 @@ export class MusicSessionsService extends ChannelSessionsService {
   /**
    * Stops playback (clearing the queue), makes the agent leave voice and releases the session.
    * The session is released even when the agent cannot be reached (it is gone or not in voice).
+   * `actor`: the Discord user who asked (lease ledger).
    * @throws AgentRpcException for failures other than `agent-offline` / `not-in-voice`
    */
-  async stop(session: Session): Promise<void> {
-    await this.endWith(session, async () => {
-      await this.rpc.call(session.agentId, 'music.stop', { guildId: session.guildId });
-      await this.rpc.call(session.agentId, 'voice.leave', { guildId: session.guildId });
-    });
+  async stop(session: Session, actor: string | null = null): Promise<void> {
+    await this.endWith(
+      session,
+      async () => {
+        await this.rpc.call(session.agentId, 'music.stop', { guildId: session.guildId });
+        await this.rpc.call(session.agentId, 'voice.leave', { guildId: session.guildId });
+      },
+      actor,
+    );
   }
 
   /** Leaves voice and releases the session (like {@link stop}, without clearing first). */
-  async leave(session: Session): Promise<void> {
-    await this.endWith(session, async () => {
-      await this.rpc.call(session.agentId, 'voice.leave', { guildId: session.guildId });
-    });
+  async leave(session: Session, actor: string | null = null): Promise<void> {
+    await this.endWith(
+      session,
+      async () => {
+        await this.rpc.call(session.agentId, 'voice.leave', { guildId: session.guildId });
+      },
+      actor,
+    );
   }
 }

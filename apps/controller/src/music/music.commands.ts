@@ -96,7 +96,7 @@ export class MusicCommands {
   @Subcommand({ name: 'stop', description: 'Stop the music, clear the queue and free the agent' })
   async stop(@Context() [interaction]: SlashCommandContext): Promise<void> {
     await this.onSession(interaction, async (session, agent) => {
-      await this.sessions.stop(session);
+      await this.sessions.stop(session, interaction.user.id);
       return {
         content: `⏹️ Stopped the music and cleared the queue; ${agent} left ${this.channelName(session.guildId, session.voiceChannelId)}.`,
       };
@@ -148,7 +148,7 @@ export class MusicCommands {
   @Subcommand({ name: 'leave', description: 'Make the agent leave your voice channel' })
   async leave(@Context() [interaction]: SlashCommandContext): Promise<void> {
     await this.onSession(interaction, async (session, agent) => {
-      await this.sessions.leave(session);
+      await this.sessions.leave(session, interaction.user.id);
       return {
         content: `👋 ${agent} left ${this.channelName(session.guildId, session.voiceChannelId)}. It is free for other channels now.`,
       };

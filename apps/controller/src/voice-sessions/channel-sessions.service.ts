@@ -103,10 +103,15 @@ export abstract class ChannelSessionsService implements OnModuleInit, OnModuleDe
 
   /**
    * Runs the agent-side end of a session (`work`), then releases the session — also when the agent
-   * cannot be reached (`agent-offline`) or is no longer in voice (`not-in-voice`).
+   * cannot be reached (`agent-offline`) or is no longer in voice (`not-in-voice`). `actor`: the
+   * Discord user who asked (recorded in the lease ledger).
    * @throws AgentRpcException for other failures of `work` (the session then stays)
    */
-  protected async endWith(session: Session, work: () => Promise<void>): Promise<void> {
+  protected async endWith(
+    session: Session,
+    work: () => Promise<void>,
+    actor: string | null = null,
+  ): Promise<void> {
     try {
       await work();
     } catch (error) {
@@ -115,7 +120,7 @@ export abstract class ChannelSessionsService implements OnModuleInit, OnModuleDe
         (error.code === ProtocolErrorCode.AgentOffline || error.code === ProtocolErrorCode.NotInVoice);
       if (!harmless) throw error;
     }
-    if (this.allocator.release(session.sessionId, ReleaseReason.User)) {
+    if (this.allocator.release(session.sessionId, ReleaseReason.User, actor)) {
       this.logger.log(`released ${this.kind} session ${session.sessionId} of ${session.agentId} (user)`);
     }
   }
