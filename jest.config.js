@@ -27,6 +27,9 @@ const common = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
+  // ESM-only packages Jest's CommonJS runtime cannot require (Node itself can): compiled by SWC.
+  // content-disposition 2 is loaded by @fastify/static, which serves Swagger UI at /docs.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
 };
 
 module.exports = {

@@ -8,7 +8,7 @@ import { AgentRegistrationsService, PoolsService, PoolVisibility, RunnersService
 import { DiscordSandbox, LavalinkSandbox, TtsSandbox } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
 import { AgentsAppModule, loadAgentsConfig } from '@apps/agents';
-import { AgentGateway, ControllerAppModule, loadControllerConfig } from '@apps/controller';
+import { AgentGateway, ControllerAppModule, loadControllerConfig, setupAdminApiDocs } from '@apps/controller';
 import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
 import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { loadDemoConfig } from './demo/demo.config';
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     const controller = await startHttpApp(ControllerAppModule.forRoot(controllerConfig), {
       port: controllerConfig.HEALTH_PORT,
       host: controllerConfig.HTTP_HOST,
+      configure: (app) => setupAdminApiDocs(app, { production: controllerConfig.NODE_ENV === 'production' }),
     });
     closers.push(() => controller.close());
     await until('the controller logging into Discord and registering /music', 20_000, () =>

@@ -5,6 +5,7 @@ import { LifecycleModule } from '@app/lifecycle';
 import { ledgerOptionsFromEnv } from '@app/ledger';
 import { MetricsModule } from '@app/metrics';
 import { PoolsModule, poolsOptionsFromEnv } from '@app/pools';
+import { AdminApiModule, adminApiOptionsFromEnv } from './admin-api';
 import { AgentGatewayModule, agentGatewayOptionsFromEnv } from './agent-gateway';
 import { AgentsCommandsModule } from './agents-commands';
 import { AssistantModule } from './assistant';
@@ -78,6 +79,10 @@ export class ControllerAppModule {
         AgentsCommandsModule.forRoot({
           imports: [pools, agentGateway, music, assistant, deploy],
           options: { discordApiUrl: config.DISCORD_API_URL, idleReleaseSeconds: config.IDLE_RELEASE_SECONDS },
+        }),
+        AdminApiModule.forRoot({
+          imports: [pools, agentGateway, deploy],
+          options: adminApiOptionsFromEnv(config),
         }),
       ],
     };

@@ -57,3 +57,14 @@ export type {
   DeployVerifyJobData,
   DeployVerifyOutcome,
 } from './deploy';
+export {
+  ADMIN_API_CONTROLLERS,
+  ADMIN_API_SCOPE,
+  AdminApiModule,
+  adminApiOptionsFromEnv,
+  formatOpenApiDocument,
+  generateAdminApiDocument,
+  generateAdminApiPluginMetadata,
+  setupAdminApiDocs,
+} from './admin-api';
+export type { AdminApiOptions } from './admin-api';

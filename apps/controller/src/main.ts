@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runApp, startHttpApp } from '@app/lifecycle';
+import { setupAdminApiDocs } from './admin-api';
 import { ControllerAppModule } from './app.module';
 import { loadControllerConfig } from './config/controller.config';
 
@@ -8,5 +9,6 @@ void runApp('controller', async () => {
   return startHttpApp(ControllerAppModule.forRoot(config), {
     port: config.HEALTH_PORT,
     host: config.HTTP_HOST,
+    configure: (app) => setupAdminApiDocs(app, { production: config.NODE_ENV === 'production' }),
   });
 });

@@ -13,6 +13,8 @@ export interface ApiKeyCreateInput {
   scopes: ApiKeyScope[];
   expiresInDays?: number;
   createdBy: string;
+  /** Correlation id of the request, copied into the audit event. */
+  requestId?: string;
 }
 
 /** An API key as shown to operators: never the secret or its hash. */
@@ -87,6 +89,7 @@ export class ApiKeysService {
       await this.audit.record(
         {
           actor: input.createdBy,
+          requestId: input.requestId,
           action: 'api-key.create',
           targetType: 'api-key',
           targetId: row.id,
@@ -121,10 +124,10 @@ export class ApiKeysService {
   }
 
   /**
-   * Revokes a key (idempotent).
+   * Revokes a key (idempotent). `requestId` (the caller's correlation id) goes into the audit event.
    * @throws AccessException API_KEY_NOT_FOUND
    */
-  async revoke(id: string, actor: string, now = new Date()): Promise<ApiKeyView> {
+  async revoke(id: string, actor: string, now = new Date(), requestId?: string): Promise<ApiKeyView> {
     return this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row)
@@ -135,6 +138,7 @@ export class ApiKeysService {
         await this.audit.record(
           {
             actor,
+            requestId,
             action: 'api-key.revoke',
             targetType: 'api-key',
             targetId: id,

@@ -12,7 +12,7 @@ import {
 import { PoolVisibility } from '@app/pools';
 import { AgentRegistry } from '@app/sessions';
 import { type ControllerConfig, ControllerAppModule, loadControllerConfig } from '@apps/controller';
-import { AgentGateway } from '@apps/controller';
+import { AgentGateway, setupAdminApiDocs } from '@apps/controller';
 import { operator, snowflake } from '../../utils/factories';
 import { createPoolsTestContext, type PoolsTestContext } from '../../utils/pools-context';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './app-process';
@@ -294,6 +294,8 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
         const app = await startHttpApp(ControllerAppModule.forRoot(config), {
           port: config.HEALTH_PORT,
           host: config.HTTP_HOST,
+          configure: (created) =>
+            setupAdminApiDocs(created, { production: config.NODE_ENV === 'production' }),
         });
         controllerCloser = () => app.close();
         closers.push(controllerCloser);

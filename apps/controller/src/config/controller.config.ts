@@ -3,6 +3,7 @@ import { env, parseEnv } from '@app/config';
 import { ledgerEnvShape } from '@app/ledger';
 import { lifecycleEnvShape } from '@app/lifecycle';
 import { poolsEnvShape } from '@app/pools';
+import { adminApiEnvShape } from '../admin-api/admin-api.config';
 import { agentGatewayEnvShape } from '../agent-gateway';
 import { discordEnvShape } from '../discord';
 
@@ -16,6 +17,7 @@ export const controllerEnvSchema = z.object({
   ...ledgerEnvShape,
   ...agentGatewayEnvShape,
   ...discordEnvShape,
+  ...adminApiEnvShape,
   /** Secret: when set, /metrics and /metrics-app require `Authorization: Bearer <token>`. */
   METRICS_TOKEN: env.optionalString(),
   /** HTTP port for /healthz, /readyz, /metrics, /api/v1 and /docs. */

@@ -1,0 +1,142 @@
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnModuleInit,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
+import { APP_FILTER, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { AdminApiRateLimiter } from './admin-api-rate-limiter';
+import { ADMIN_API_OPTIONS, type AdminApiOptions, PROBLEM_CONTENT_TYPE } from './admin-api.constants';
+import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
+import { ApiKeyGuard } from './api-key.guard';
+import { AuditEventsReader } from './audit-events.reader';
+import { AgentsAdminController } from './controllers/agents.controller';
+import { ApiKeysAdminController } from './controllers/api-keys.controller';
+import { AuditAdminController } from './controllers/audit.controller';
+import { DeploymentsAdminController } from './controllers/deployments.controller';
+import { GuildSettingsAdminController } from './controllers/guild-settings.controller';
+import { LiveAgentsAdminController, SessionsAdminController } from './controllers/live.controller';
+import { PoolsAdminController } from './controllers/pools.controller';
+import { RunnersAdminController } from './controllers/runners.controller';
+import { problemTitle, problemType } from './problem-details';
+import { isAdminApiUrl, ProblemDetailsFilter } from './problem-details.filter';
+import { SessionsAdminUseCase } from './sessions-admin.use-case';
+
+/** Every controller of the admin API (the scope test walks their routes). */
+export const ADMIN_API_CONTROLLERS = [
+  PoolsAdminController,
+  AgentsAdminController,
+  RunnersAdminController,
+  LiveAgentsAdminController,
+  SessionsAdminController,
+  DeploymentsAdminController,
+  GuildSettingsAdminController,
+  AuditAdminController,
+  ApiKeysAdminController,
+];
+
+/** The admin API's own injectable classes. */
+export const ADMIN_API_PROVIDERS = [
+  AdminApiRateLimiter,
+  ApiKeyGuard,
+  SessionsAdminUseCase,
+  AuditEventsReader,
+];
+
+/** Options of {@link AdminApiModule.forRoot}. */
+export interface AdminApiModuleRootOptions {
+  /**
+   * The app's module instances that provide what the controllers use: `PoolsModule` (pools,
+   * registrations, runners, leases, guild settings, access services, `DataSource`), the
+   * `AgentGatewayModule` (live registries, allocator, RPC) and the `DeployModule`.
+   */
+  imports: DynamicModule[];
+  options: AdminApiOptions;
+}
+
+/** Turns class-validator errors into per-field messages (`field` is the dotted path). */
+export function validationErrors(
+  errors: ValidationError[],
+  parent = '',
+): { field: string; messages: string[] }[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    return [...own, ...validationErrors(error.children ?? [], field)];
+  });
+}
+
+/**
+ * REST admin API `/api/v1` (SPEC §7, issue 8): scoped API keys (`ApiKeyGuard`), DTO validation
+ * (whitelist, unknown fields refused), RFC 9457 problem+json errors, per-key rate limits, a
+ * request body cap, cursor pagination. Every mutation is audited with the key and request id.
+ * Swagger is set up by {@link setupAdminApiDocs} (it needs the application object).
+ */
+@Module({})
+export class AdminApiModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(ADMIN_API_OPTIONS) private readonly options: AdminApiOptions,
+  ) {}
+
+  static forRoot(root: AdminApiModuleRootOptions): DynamicModule {
+    return {
+      module: AdminApiModule,
+      imports: root.imports,
+      controllers: ADMIN_API_CONTROLLERS,
+      providers: [
+        { provide: ADMIN_API_OPTIONS, useValue: root.options },
+        ...ADMIN_API_PROVIDERS,
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        {
+          provide: APP_PIPE,
+          useFactory: () =>
+            new ValidationPipe({
+              whitelist: true,
+              forbidNonWhitelisted: true,
+              transform: true,
+              forbidUnknownValues: true,
+              exceptionFactory: (errors) =>
+                new AdminApiException(
+                  AdminApiErrorCode.ValidationFailed,
+                  'The request has invalid or unknown fields.',
+                  undefined,
+                  validationErrors(errors),
+                ),
+            }),
+        },
+      ],
+    };
+  }
+
+  /** Refuses admin API bodies above `bodyLimitBytes` (by Content-Length) before they are read. */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify || typeof fastify.addHook !== 'function') return;
+    const limit = this.options.bodyLimitBytes;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const length = Number(request.headers['content-length'] ?? 0);
+      if (!isAdminApiUrl(request.url) || !(length > limit)) {
+        done();
+        return;
+      }
+      const code = AdminApiErrorCode.PayloadTooLarge;
+      void reply
+        .code(413)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .header('connection', 'close')
+        .send({
+          type: problemType(code),
+          title: problemTitle(code),
+          status: 413,
+          detail: `The request body is larger than ${limit} bytes.`,
+          instance: request.url.split('?')[0],
+          code,
+          requestId: String(request.id),
+        });
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import { Body, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiKeyScope } from '@app/access';
+import type { Actor } from '@app/pools';
+import type { SessionKind } from '@app/protocol';
+import { AgentRegistry, SessionRegistry } from '@app/sessions';
+import { AdminActor } from '../admin-api.request';
+import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
+import {
+  AgentPinDto,
+  LiveAgentListQueryDto,
+  LiveAgentPageDto,
+  SessionAssignDto,
+  SessionListQueryDto,
+  SessionPageDto,
+  SessionReleasedDto,
+} from '../dto/live.dto';
+import { paginate } from '../pagination';
+import { SessionsAdminUseCase } from '../sessions-admin.use-case';
+import { toLiveAgentDto, toSessionDto } from '../view-mappers';
+
+/** Live agents announced by runners (`/api/v1/live/agents`). */
+@AdminApiController('live', 'live')
+export class LiveAgentsAdminController {
+  constructor(
+    private readonly registry: AgentRegistry,
+    private readonly sessions: SessionRegistry,
+  ) {}
+
+  /** Live agents on this controller, by agent id. */
+  @Get('agents')
+  @AdminRoute(ApiKeyScope.Read)
+  list(@Query() query: LiveAgentListQueryDto): LiveAgentPageDto {
+    const agents = [...this.registry.all()].filter(
+      (agent) => !query.guildId || agent.guilds.has(query.guildId),
+    );
+    const page = paginate('live/agents', agents, (agent) => agent.agentId, query);
+    return {
+      items: page.items.map((agent) => toLiveAgentDto(agent, this.registry, this.sessions)),
+      nextCursor: page.nextCursor,
+    };
+  }
+}
+
+/** Live sessions: list, release, assign (`/api/v1/sessions`). */
+@AdminApiController('sessions', 'sessions')
+export class SessionsAdminController {
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly useCase: SessionsAdminUseCase,
+  ) {}
+
+  /** Live sessions, by session id. */
+  @Get()
+  @AdminRoute(ApiKeyScope.Read)
+  list(@Query() query: SessionListQueryDto): SessionPageDto {
+    const all = query.guildId ? this.sessions.byGuild(query.guildId) : [...this.sessions.all()];
+    const kind = query.kind as SessionKind | undefined;
+    const page = paginate(
+      'sessions',
+      all.filter((session) => !kind || session.kind === kind),
+      (session) => session.sessionId,
+      query,
+    );
+    return { items: page.items.map(toSessionDto), nextCursor: page.nextCursor };
+  }
+
+  /** Pins a live agent to a voice channel: allocation there chooses it while the pin holds. */
+  @Post('assign')
+  @AdminRoute(ApiKeyScope.Write)
+  @ApiProblem(409, 'The agent is not connected (agent-offline).')
+  async assign(@Body() body: SessionAssignDto, @AdminActor() actor: Actor): Promise<AgentPinDto> {
+    const pin = await this.useCase.assign(body, actor);
+    return { ...pin, expiresAt: new Date(pin.expiresAt) };
+  }
+
+  /** Releases a session; its agent is asked to stop and leave the voice channel. */
+  @Delete(':sessionId')
+  @AdminRoute(ApiKeyScope.Write)
+  @ApiProblem(404, 'No such live session (not-found).')
+  async release(
+    @Param('sessionId') sessionId: string,
+    @AdminActor() actor: Actor,
+  ): Promise<SessionReleasedDto> {
+    const released = await this.useCase.release(sessionId, actor);
+    return { session: toSessionDto(released.session), agentLeft: released.agentLeft };
+  }
+}
