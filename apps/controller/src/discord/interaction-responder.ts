@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   type ChatInputCommandInteraction,
+  DiscordAPIError,
   type EmbedBuilder,
   type InteractionEditReplyOptions,
   type InteractionReplyOptions,
@@ -167,24 +168,34 @@ export class InteractionResponder {
     watchdog.unref();
     let status: CommandStatus = 'ok';
     try {
-      const refusal = await this.admit(interaction, command, options);
-      if (refusal) {
-        status = refusal.status;
-        await ack.answer({ content: refusal.content, ephemeral: true });
-      } else {
-        const reply = await handler(handle);
-        await ack.answer(reply);
-      }
-    } catch (error) {
-      status = error instanceof CommandReplyError ? error.status : 'error';
-      const content =
-        error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
+      let reply: CommandReply;
       try {
-        await ack.answer({ content, ephemeral: true });
+        const refusal = await this.admit(interaction, command, options);
+        if (refusal) {
+          status = refusal.status;
+          reply = { content: refusal.content, ephemeral: true };
+        } else {
+          reply = await handler(handle);
+        }
+      } catch (error) {
+        status = error instanceof CommandReplyError ? error.status : 'error';
+        const content =
+          error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
+        reply = { content, ephemeral: true };
+      }
+      try {
+        await ack.answer(reply);
       } catch (answerError) {
-        this.logger.warn(
-          `could not answer interaction ${interaction.id} (/${command}): ${describe(answerError)}`,
-        );
+        if (status === 'ok' && !interactionGone(answerError)) {
+          // Discord refused the answer itself (e.g. 50035 Invalid Form Body): say so instead.
+          status = 'error';
+          reply = { content: this.unexpected(interaction, command, answerError), ephemeral: true };
+          await ack
+            .answer(reply)
+            .catch((retryError: unknown) => this.cannotAnswer(interaction, command, retryError));
+        } else {
+          this.cannotAnswer(interaction, command, answerError);
+        }
       }
     } finally {
       clearTimeout(watchdog);
@@ -235,6 +246,10 @@ export class InteractionResponder {
     }
   }
 
+  private cannotAnswer(interaction: ChatInputCommandInteraction, command: string, error: unknown): void {
+    this.logger.warn(`could not answer interaction ${interaction.id} (/${command}): ${describe(error)}`);
+  }
+
   private unexpected(interaction: ChatInputCommandInteraction, command: string, error: unknown): string {
     const errorId = randomUUID().slice(0, 8);
     this.logger.error(
@@ -243,6 +258,15 @@ export class InteractionResponder {
     );
     return `${GENERIC_FAILURE} Please try again in a moment; if it keeps happening, give a server admin this error id: ${errorId}.`;
   }
+}
+
+/**
+ * 10062 Unknown interaction (the 3 s or 15 min window passed) and 40060 Interaction has already
+ * been acknowledged (e.g. a redelivered dispatch): nothing more can be said on this interaction —
+ * Discord JSON error codes.
+ */
+function interactionGone(error: unknown): boolean {
+  return error instanceof DiscordAPIError && (error.code === 10062 || error.code === 40060);
 }
 
 function describe(error: unknown): string {
