@@ -234,6 +234,25 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
     expect(again.original?.content).toBe('No live session matches 🔊 Music 2 — see /agents sessions.');
   });
 
+  it('C2: the same /agents assign delivered twice at once has one effect; the other is answered as a duplicate', async () => {
+    const agentId = stack.agentIds[0];
+    const options = { agent: agentId, channel: guild.channels['Music 1'] };
+
+    const results = await Promise.all([
+      agents(adminId, 'assign', options),
+      agents(adminId, 'assign', options),
+    ]);
+
+    const contents = results.map((result) => result.original?.content ?? '');
+    expect(
+      contents.filter(
+        (content) =>
+          content === 'This /agents request was already handled a moment ago, so nothing was done again.',
+      ),
+    ).toHaveLength(1);
+    expect(results.filter((result) => result.original?.embeds.length === 1)).toHaveLength(1);
+  });
+
   it('D1: desired_total 50 is refused naming the 49 limit, and no invite is produced', async () => {
     const result = await agents(adminId, 'deploy', { desired_total: 50 });
 
