@@ -47,8 +47,9 @@ const USER_AGENT = 'DiscordBot (https://github.com/chopsticks, 0.1) Chopsticks';
  * Checks that `token` is a working bot token, before it is stored: `GET {apiUrl}/v10/users/@me`
  * returns the bot user and `GET {apiUrl}/v10/applications/@me` its application, both with
  * `Authorization: Bot <token>` (Discord API reference: "Get Current User", "Get Current
- * Application"; "Authentication" for the header). A bot user created with its application shares
- * the application's id.
+ * Application" — the application of the requesting bot user, the current form of OAuth2's "Get
+ * Current Bot Application Information" at `/oauth2/applications/@me`; "Authentication" for the
+ * header). A bot user created with its application shares the application's id.
  * @param apiUrl base such as `https://discord.com/api` (or the sandbox)
  * @throws TokenVerificationError `rejected` (401), `mismatch` (another application than
  *   `clientId`, or bot and application ids differ), `unreachable` (network failure or timeout),
