@@ -14,7 +14,7 @@ export type CommandRateLimits = { default: CommandRateLimit } & Record<string, C
 export type RedisDownMode = 'open' | 'closed';
 
 /** Default of `COMMAND_RATE_LIMITS` (ACCEPTANCE C1: the 6th `/agents` within 60 s is refused). */
-export const DEFAULT_COMMAND_RATE_LIMITS = 'agents=5/60,pools=5/60,music=20/60,assistant=10/60,default=10/60';
+export const DEFAULT_COMMAND_RATE_LIMITS = 'agents=5/60,pools=5/60,music=20/60,assistant=20/60,default=10/60';
 
 const LIMIT_ENTRY = /^([a-z][a-z0-9_-]{0,31})=(\d{1,6})\/(\d{1,6})$/;
 
@@ -42,7 +42,7 @@ export function parseCommandRateLimits(text: string): CommandRateLimits {
 
 /**
  * Environment slice of the command pipeline's limiter, spread into the controller's schema:
- * - `COMMAND_RATE_LIMITS` (`agents=5/60,pools=5/60,music=20/60,assistant=10/60,default=10/60`):
+ * - `COMMAND_RATE_LIMITS` (`agents=5/60,pools=5/60,music=20/60,assistant=20/60,default=10/60`):
  *   per-user limit per top-level command, `points/seconds`.
  * - `RATE_LIMIT_REDIS_DOWN_MODE` (`open`): with Redis unreachable, `open` keeps answering and
  *   throttles with per-process in-memory limits; `closed` refuses commands until Redis is back.
