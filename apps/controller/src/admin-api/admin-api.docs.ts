@@ -116,23 +116,38 @@ function previewDependencies(): DynamicModule {
  * and the drift test.
  */
 export async function generateAdminApiDocument(): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(
-    AdminApiModule.forRoot({
-      imports: [previewDependencies()],
-      options: {
-        rateLimitPoints: 1,
-        rateLimitWindowSeconds: 1,
-        authFailurePoints: 1,
-        bodyLimitBytes: 1024,
-        discordApiUrl: 'http://127.0.0.1',
-      },
-    }),
-    new FastifyAdapter(),
-    { preview: true, logger: false, abortOnError: false },
-  );
+  const app = await createAdminApiPreviewApp();
   try {
     return await buildAdminApiDocument(app);
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The admin module (plus `imports`, e.g. `DiscoveryModule`) in Nest's preview mode on Fastify:
+ * its graph and route metadata without instances, a database or sockets. Close it after use.
+ */
+export async function createAdminApiPreviewApp(imports: Type[] = []): Promise<INestApplication> {
+  @Module({
+    imports: [
+      AdminApiModule.forRoot({
+        imports: [previewDependencies()],
+        options: {
+          rateLimitPoints: 1,
+          rateLimitWindowSeconds: 1,
+          authFailurePoints: 1,
+          bodyLimitBytes: 1024,
+          discordApiUrl: 'http://127.0.0.1',
+        },
+      }),
+      ...imports,
+    ],
+  })
+  class AdminApiPreviewRoot {}
+  return NestFactory.create(AdminApiPreviewRoot, new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
 }

@@ -15,7 +15,7 @@ export { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
 export { buildAdminApiDocument, loadAdminApiPluginMetadata, setupAdminApiDocs } from './admin-api.docs';
 export type { AdminApiDocsOptions } from './admin-api.docs';
 export { apiKeyActorId } from './admin-api.request';
-export { generateAdminApiDocument } from './admin-api.docs';
+export { createAdminApiPreviewApp, generateAdminApiDocument } from './admin-api.docs';
 export {
   ADMIN_API_SOURCE_DIR,
   formatOpenApiDocument,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,11 +15,16 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Formats a file's text with the repo's Prettier settings (so the committed files pass `prettier --check`). */
-async function prettierFormat(text: string, filepath: string): Promise<string> {
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(filepath)) ?? {};
-  return prettier.format(text, { ...options, filepath });
+/**
+ * Formats a file's text with the repo's Prettier settings (so the committed files pass
+ * `prettier --check`). Runs the Prettier CLI in a child process: its API loads itself through
+ * dynamic `import()`, which Jest's CommonJS runtime refuses.
+ */
+function prettierFormat(text: string, filepath: string): Promise<string> {
+  const cli = require.resolve('prettier/bin/prettier.cjs');
+  return Promise.resolve(
+    execFileSync(process.execPath, [cli, '--stdin-filepath', filepath], { input: text, encoding: 'utf8' }),
+  );
 }
 
 /**
