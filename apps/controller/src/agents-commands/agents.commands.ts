@@ -235,7 +235,7 @@ export class AgentsCommands {
         throw new AgentsCommandException(AgentsCommandErrorCode.NoSession, voiceChannelId, channel);
       }
       await handle.defer();
-      for (const session of targets) await this.end(session);
+      for (const session of targets) await this.end(session, interaction.user.id);
       const lines = targets.map((s) => `${s.kind}: ${this.agentMention(s.agentId)} left ${channel}`);
       return { embeds: [doneEmbed(`Released ${targets.length} session(s)`, lines.join('\n'))] };
     });
@@ -471,10 +471,13 @@ export class AgentsCommands {
     }
   }
 
-  /** Ends a session the way its own command would (the agent leaves voice), then frees it. */
-  private async end(session: Session): Promise<void> {
-    if (session.kind === 'music') await this.musicSessions.stop(session);
-    else await this.assistantSessions.leave(session);
+  /**
+   * Ends a session the way its own command would (the agent leaves voice), then frees it;
+   * `actor` (the admin) is recorded as who released it.
+   */
+  private async end(session: Session, actor: string): Promise<void> {
+    if (session.kind === 'music') await this.musicSessions.stop(session, actor);
+    else await this.assistantSessions.leave(session, actor);
   }
 
   /** The user's own pool when they have one, else the guild's selected pool. */
