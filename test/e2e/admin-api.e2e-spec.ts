@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
    response bodies are untyped JSON here; each one is validated against its OpenAPI schema instead. */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
@@ -60,6 +61,25 @@ function templateOf(document: OpenApiDocument, method: string, path: string): st
   });
   if (!match) throw new Error(`no documented operation for ${method.toUpperCase()} ${bare}`);
   return match;
+}
+
+/** Runs the operator CLI as a real process (`npm run cli` without npm). */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', '@swc-node/register', 'apps/controller/src/cli.ts', ...args],
+      {
+        cwd: join(__dirname, '..', '..'),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 describe('admin API /api/v1 (issue 8, H3, B25)', () => {
@@ -883,6 +903,24 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         expect(sessions.body.items).toEqual([
           expect.objectContaining({ sessionId, agentId, kind: 'music', guildId, voiceChannelId }),
         ]);
+
+        const cliList = await runCli(['sessions', 'list', '--url', base, '--guild', guildId, '--json'], {
+          CHOPSTICKS_API_KEY: keys.read.key,
+        });
+        expect(cliList).toMatchObject({ code: 0, stderr: '' });
+        expect(JSON.parse(cliList.stdout)).toEqual([
+          expect.objectContaining({ sessionId, agentId, kind: 'music' }),
+        ]);
+        const cliTable = await runCli(['sessions', 'list', '--url', base], {
+          CHOPSTICKS_API_KEY: keys.read.key,
+        });
+        expect(cliTable.stdout).toContain(sessionId);
+        const cliRefused = await runCli(['sessions', 'list', '--url', base], {
+          CHOPSTICKS_API_KEY: 'cs_00000000_bad',
+        });
+        expect(cliRefused.code).toBe(1);
+        expect(cliRefused.stderr).toContain('401');
+        expect(cliRefused.stderr).not.toContain('cs_00000000_bad');
 
         const released = await api('DELETE', `/api/v1/sessions/${sessionId}`, { key: keys.write.key });
         expect(released.status).toBe(200);

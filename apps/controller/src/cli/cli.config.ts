@@ -22,3 +22,25 @@ export function loadCliConfig(source: Record<string, string | undefined> = proce
   if (source === process.env) loadEnvFile();
   return parseEnv(cliEnvSchema, source);
 }
+
+/**
+ * Environment of the CLI commands that call the controller's admin API (`sessions list`):
+ * `CHOPSTICKS_API_URL` (default `http://127.0.0.1:8080`) and the secret `CHOPSTICKS_API_KEY`
+ * (a `read` key is enough). Both can be overridden with `--url` / `--api-key`.
+ */
+export const cliApiEnvSchema = z.object({
+  CHOPSTICKS_API_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:8080'),
+  CHOPSTICKS_API_KEY: env.optionalString(),
+});
+
+/** Validated admin API settings of the CLI. */
+export type CliApiConfig = z.output<typeof cliApiEnvSchema>;
+
+/**
+ * Reads the admin API settings of the CLI.
+ * @throws EnvValidationError naming a malformed variable (never its value).
+ */
+export function loadCliApiConfig(source: Record<string, string | undefined> = process.env): CliApiConfig {
+  if (source === process.env) loadEnvFile();
+  return parseEnv(cliApiEnvSchema, source);
+}

@@ -10,7 +10,8 @@ import {
   RunnersService,
 } from '@app/pools';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliConfig } from './cli.config';
+import { CliApiError, listSessions } from './admin-api-client';
+import { CliApiConfig, CliConfig, loadCliApiConfig } from './cli.config';
 import { TokenVerificationError } from './discord-token-verifier';
 import { CliOutput } from './output';
 
@@ -23,6 +24,8 @@ export interface CliDependencies {
   output: CliOutput;
   readToken: () => Promise<string>;
   verifyToken: (apiUrl: string, token: string, clientId: string) => Promise<{ id: string; username: string }>;
+  /** Admin API settings for commands that call the controller (default: from the environment). */
+  apiConfig?: () => CliApiConfig;
 }
 
 /** A usage error detected inside a command action. */
@@ -327,12 +330,60 @@ export function buildCliProgram(deps: CliDependencies): Command {
       output.line(`Revoked API key ${id}.`);
     });
 
+  const sessions = program
+    .command('sessions')
+    .description('Live sessions (through the controller admin API)');
+  sessions
+    .command('list')
+    .description(
+      'List live music and assistant sessions (GET /api/v1/sessions; an API key with the read scope)',
+    )
+    .option('--url <url>', 'controller HTTP base URL (default: CHOPSTICKS_API_URL or http://127.0.0.1:8080)')
+    .option(
+      '--api-key <key>',
+      'admin API key (default: CHOPSTICKS_API_KEY; prefer the variable, arguments are visible to other users)',
+    )
+    .option('--guild <id>', 'only this guild', snowflakeArg('--guild'))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(['music', 'assistant']))
+    .option('--json', 'print JSON')
+    .action(
+      async (options: { url?: string; apiKey?: string; guild?: string; kind?: string; json?: boolean }) => {
+        const api = (deps.apiConfig ?? (() => loadCliApiConfig()))();
+        const key = options.apiKey ?? api.CHOPSTICKS_API_KEY;
+        if (!key)
+          throw new CliUsageError(
+            'Set CHOPSTICKS_API_KEY (or pass --api-key) to an admin API key with the read scope.',
+          );
+        const list = await listSessions(options.url ?? api.CHOPSTICKS_API_URL, key, {
+          guildId: options.guild,
+          kind: options.kind,
+        });
+        if (options.json) output.json(list);
+        else
+          output.table(list, [
+            'sessionId',
+            'kind',
+            'guildId',
+            'voiceChannelId',
+            'agentId',
+            'poolId',
+            'humans',
+            'createdAt',
+            'lastActivityAt',
+          ]);
+      },
+    );
+
   return program;
 }
 
 /** A one-line, secret-free description of an error for stderr. */
 export function describeCliError(error: unknown): string {
-  if (error instanceof TokenVerificationError || error instanceof CliPartialFailureError)
+  if (
+    error instanceof TokenVerificationError ||
+    error instanceof CliPartialFailureError ||
+    error instanceof CliApiError
+  )
     return error.message;
   if (error instanceof Error) {
     const known = ['PoolsException', 'AccessException', 'EnvValidationError', 'CliUsageError', 'Error'];
