@@ -8,6 +8,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { withLogContext } from '@app/lifecycle';
 import { ChopsticksMetrics } from '@app/metrics';
 import {
   ALL_CAPABILITIES,
@@ -500,7 +501,18 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
       return;
     }
     const frame = parsed.frame;
-    connection.enqueue(() => this.dispatch(connection, frame));
+    connection.enqueue(() =>
+      withLogContext(
+        {
+          connectionId: connection.id,
+          runnerId: connection.runnerId,
+          frame: frame.type,
+          agentId: 'agentId' in frame ? frame.agentId : undefined,
+          rpcId: frame.type === 'rpc.response' ? frame.id : undefined,
+        },
+        () => this.dispatch(connection, frame),
+      ),
+    );
   }
 
   /** True when `raw` is an `rpc.response` to a call still pending on this connection. */
