@@ -3,6 +3,7 @@ import { AuditEvent } from '@app/access';
 import { AgentBot, AgentPool, ContributionStatus, PoolContribution, PoolMember } from '@app/pools';
 import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { fakeBotToken, snowflake } from '../utils/factories';
+import { GuildPoolRouting } from '@apps/controller';
 import { testConfig } from '../utils/test-config';
 import { createStack, type Stack } from './support/stack';
 
@@ -242,11 +243,15 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
     expect(refused.ephemeral).toBe(true);
     expect(contentOf(refused)).toBe('You need the Manage Server permission in this server to do this.');
     expect((await stack.ctx.guilds.get(guild.guildId)).selectedPoolId).toBeNull();
+    const routing = stack.get(GuildPoolRouting);
+    expect((await routing.forGuild(guild.guildId)).preferredPoolId).toBeNull();
 
     const selected = await pools('admin', 'select', { pool: poolOf('dave') });
     expect(selected.ephemeral).toBe(false);
     expect(embedOf(selected).title).toBe('Default pool selected');
     expect((await stack.ctx.guilds.get(guild.guildId)).selectedPoolId).toBe(poolOf('dave'));
+    // The next allocation follows the selection at once, not after the routing cache expires.
+    expect((await routing.forGuild(guild.guildId)).preferredPoolId).toBe(poolOf('dave'));
 
     // A private pool the admin is not a member of stays hidden.
     const hidden = await pools('admin', 'select', { pool: poolOf('alice') });

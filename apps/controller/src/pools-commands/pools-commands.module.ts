@@ -20,11 +20,15 @@ import {
  */
 @Module({})
 export class PoolsCommandsModule {
-  /** @param pools the app's configured `PoolsModule` dynamic module */
-  static forRoot(pools: DynamicModule): DynamicModule {
+  /**
+   * @param pools the app's configured `PoolsModule` dynamic module
+   * @param routing the app's `RoutingModule` instance: pool selection, visibility and deletion
+   *   invalidate its cache so the next allocation follows the change at once
+   */
+  static forRoot(pools: DynamicModule, routing: DynamicModule): DynamicModule {
     return {
       module: PoolsCommandsModule,
-      imports: [pools, DiscordModule],
+      imports: [pools, routing, DiscordModule],
       providers: [
         PoolsCommandRunner,
         PoolsCommandReads,

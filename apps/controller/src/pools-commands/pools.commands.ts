@@ -22,6 +22,7 @@ import { PoolIdDto } from './dto/pool-id.dto';
 import { PoolMemberGrantDto } from './dto/pool-member-grant.dto';
 import { PoolUserDto } from './dto/pool-user.dto';
 import { PoolVisibilityDto } from './dto/pool-visibility.dto';
+import { GuildPoolRouting } from '../routing';
 import { type PoolsCall, PoolsCommandRunner } from './pools-command.runner';
 import {
   ContributionAutocompleteInterceptor,
@@ -104,6 +105,7 @@ export class PoolsCommands {
     private readonly agents: AgentRegistrationsService,
     private readonly guilds: GuildSettingsService,
     private readonly dataSource: DataSource,
+    private readonly routing: GuildPoolRouting,
   ) {}
 
   @Subcommand({ name: 'create', description: 'Create your pool (one per user): pool_<your id>' })
@@ -209,6 +211,7 @@ export class PoolsCommands {
         await call.handle.defer();
         const pool = await this.reads.visiblePool(poolId, call);
         await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
+        this.routing.invalidate(guildId);
         return {
           embeds: [
             poolChangedEmbed(
@@ -236,6 +239,7 @@ export class PoolsCommands {
         await this.reads.visiblePool(poolId, call);
         await this.policy.assertPoolRole(call.access, poolId, 'manager');
         const pool = await this.pools.setVisibility(poolId, options.visibility, call.actor);
+        this.routing.invalidate();
         const meaning =
           options.visibility === PoolVisibility.Public
             ? 'Every server can now find it with /agents advisor and deploy its agents.'
@@ -301,6 +305,7 @@ export class PoolsCommands {
         const pool = await this.reads.visiblePool(poolId, call);
         await this.policy.assertPoolRole(call.access, poolId, 'owner');
         await this.pools.delete(poolId, call.actor);
+        this.routing.invalidate();
         return {
           embeds: [poolChangedEmbed('Pool deleted', `${poolLabel(pool)} and its member list are gone.`)],
         };
