@@ -66,7 +66,7 @@ export class ControllerAppModule {
         agentGateway,
         DiscordModule,
         music,
-        PoolsCommandsModule.forRoot(pools),
+        PoolsCommandsModule.forRoot(pools, routing),
         assistant,
         sessionRecovery,
         SessionLedgerModule.forRoot({
