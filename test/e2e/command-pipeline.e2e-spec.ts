@@ -204,6 +204,14 @@ function fixtureCommands() {
       });
     }
 
+    @SlashCommand({ name: 'slowsecret', description: 'Answers privately after 4 s' })
+    async slowSecret(@Context() [interaction]: SlashCommandContext): Promise<void> {
+      await this.responder.run(interaction, 'fun', async () => {
+        await sleep(4000);
+        return { content: 'Only you can read this.', ephemeral: true };
+      });
+    }
+
     @SlashCommand({ name: 'ping', description: 'Answers at once' })
     async ping(@Context() [interaction]: SlashCommandContext): Promise<void> {
       await this.responder.run(interaction, 'fun', () => Promise.resolve({ content: 'pong' }));
@@ -304,13 +312,13 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
     });
   }
 
-  it('B15: a handler that takes 4 s without deferring is deferred by the watchdog; its answer and its error arrive as edits', async () => {
+  it('B15: a handler that takes 4 s without deferring is deferred by the watchdog; its answer and its error arrive as edits, a private answer as an ephemeral follow-up', async () => {
     const bot = sandbox.control.createApplication({ name: 'Fixture B15', username: 'fixtureb15' });
     guildFor(bot.botUserId);
     const { app } = await startFixture(sandbox, bot.token, {});
     try {
       await until(
-        () => (sandbox.control.listCommands(bot.applicationId) as { name: string }[]).length === 3,
+        () => (sandbox.control.listCommands(bot.applicationId) as { name: string }[]).length === 4,
         'the fixture commands to register',
       );
       const [done, failed] = await Promise.all([
@@ -325,6 +333,23 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
       }
       expect(done.edits.at(-1)?.content).toBe('Done after 4 s.');
       expect(failed.edits.at(-1)?.content).toBe('The slow thing failed, sorry.');
+
+      // A private answer after the watchdog's public defer: an ephemeral follow-up, and the
+      // public placeholder is deleted (nothing personal lands in the channel).
+      const secret = await sandbox.control.invokeSlashCommand({
+        applicationId: bot.applicationId,
+        userId,
+        channelId,
+        name: 'slowsecret',
+        waitFor: { followUps: 1, timeoutMs: 10_000 },
+      });
+      expect(secret.error).toBeUndefined();
+      expect(secret.followUps).toEqual([
+        expect.objectContaining({ content: 'Only you can read this.', ephemeral: true }),
+      ]);
+      expect(secret.messages.filter((message) => message.content === 'Only you can read this.')).toHaveLength(
+        1,
+      );
     } finally {
       await app.close();
     }
@@ -350,7 +375,7 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
         metric(fixtureMetrics, 'chopsticks_rate_limiter_backend_errors_total', { mode: `fail-${mode}` });
       try {
         await until(
-          () => (sandbox.control.listCommands(bot.applicationId) as { name: string }[]).length === 3,
+          () => (sandbox.control.listCommands(bot.applicationId) as { name: string }[]).length === 4,
           'the fixture commands to register',
         );
         expect((await invoke(bot.applicationId, 'ping')).original?.content).toBe('pong');

@@ -66,6 +66,7 @@ export interface RunOptions {
  */
 export const AUTO_DEFER_AFTER_MS = 2000;
 
+const PRIVATE_ANSWER_SENT = 'The answer is private; it was sent only to you.';
 const GENERIC_FAILURE = 'Something went wrong on our side while handling this command.';
 const LIMITER_UNAVAILABLE =
   'Commands are paused for a moment because our rate limiter cannot reach its store. Please try again in a minute.';
@@ -77,6 +78,8 @@ const LIMITER_UNAVAILABLE =
 class InteractionAck {
   private deferring: Promise<void> | null = null;
   private answering = false;
+  /** The watchdog deferred publicly (the handler may have wanted a private answer). */
+  private publicByWatchdog = false;
 
   constructor(private readonly interaction: ChatInputCommandInteraction) {}
 
@@ -85,20 +88,44 @@ class InteractionAck {
     return this.answering;
   }
 
-  defer(ephemeral: boolean): Promise<void> {
+  defer(ephemeral: boolean, byWatchdog = false): Promise<void> {
     if (this.deferring) return this.deferring;
     if (this.answering || this.interaction.deferred || this.interaction.replied) return Promise.resolve();
+    this.publicByWatchdog = byWatchdog && !ephemeral;
     this.deferring = this.interaction
       .deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {})
       .then(() => undefined);
     return this.deferring;
   }
 
-  async answer(reply: CommandReply): Promise<void> {
+  /**
+   * Gives the final answer: reply, or edit the deferred reply. A private (`ephemeral`) answer
+   * after the watchdog's public defer goes out as an ephemeral follow-up and the public
+   * placeholder is completed with a neutral sentence, then deleted, so personal content never
+   * lands in the channel; an error sentence (`isError`) edits the placeholder.
+   */
+  async answer(reply: CommandReply, isError = false): Promise<void> {
     this.answering = true;
     if (this.deferring) await this.deferring.catch(() => undefined);
     const interaction = this.interaction;
     if (interaction.deferred || interaction.replied) {
+      if (this.publicByWatchdog && reply.ephemeral && !isError) {
+        // The first follow-up after a defer completes the deferred message (Discord: "Followup
+        // Messages"), so complete it first; then the private follow-up is a message of its own.
+        await interaction.editReply({
+          content: PRIVATE_ANSWER_SENT,
+          embeds: [],
+          allowedMentions: { parse: [] },
+        });
+        await interaction.followUp({
+          content: reply.content,
+          embeds: reply.embeds,
+          allowedMentions: { parse: [] },
+          flags: MessageFlags.Ephemeral,
+        });
+        await interaction.deleteReply();
+        return;
+      }
       const edit: InteractionEditReplyOptions = {
         content: reply.content ?? '',
         embeds: reply.embeds ?? [],
@@ -161,7 +188,7 @@ export class InteractionResponder {
     };
     const watchdog = setTimeout(() => {
       if (ack.answered) return;
-      ack.defer(false).catch((error: unknown) => {
+      ack.defer(false, true).catch((error: unknown) => {
         this.logger.warn(`could not defer interaction ${interaction.id} (/${command}): ${describe(error)}`);
       });
     }, AUTO_DEFER_AFTER_MS);
@@ -169,6 +196,7 @@ export class InteractionResponder {
     let status: CommandStatus = 'ok';
     try {
       let reply: CommandReply;
+      let isError = false;
       try {
         const refusal = await this.admit(interaction, command, options);
         if (refusal) {
@@ -182,16 +210,17 @@ export class InteractionResponder {
         const content =
           error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
         reply = { content, ephemeral: true };
+        isError = true;
       }
       try {
-        await ack.answer(reply);
+        await ack.answer(reply, isError);
       } catch (answerError) {
         if (status === 'ok' && !interactionGone(answerError)) {
           // Discord refused the answer itself (e.g. 50035 Invalid Form Body): say so instead.
           status = 'error';
           reply = { content: this.unexpected(interaction, command, answerError), ephemeral: true };
           await ack
-            .answer(reply)
+            .answer(reply, true)
             .catch((retryError: unknown) => this.cannotAnswer(interaction, command, retryError));
         } else {
           this.cannotAnswer(interaction, command, answerError);
