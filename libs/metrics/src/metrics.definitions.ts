@@ -104,6 +104,12 @@ const ALLOCATION_BUCKETS = [
 const RPC_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
+/** HTTP API requests: sub-millisecond in-memory answers up to a slow client's seconds. */
+const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+/** HTTP response classes (429 on its own). */
+const HTTP_OUTCOME = ['success', 'redirect', 'client-error', 'rate-limited', 'server-error'] as const;
+/** FunHub routes (`/api/fun/<endpoint>`, `/docs`); health, metrics and unknown paths are `other`. */
+const FUNHUB_ENDPOINT = ['catalog', 'random', 'render', 'pack', 'docs', OTHER_LABEL_VALUE] as const;
 /** Slash commands: a few ms up to the 15-minute follow-up window's practical ceiling. */
 const COMMAND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
@@ -327,6 +333,22 @@ export const METRIC_DEFINITIONS = {
     help: 'Rate-limiter calls that failed on the backend (Redis), by the configured failure mode.',
     labels: { mode: ['fail-open', 'fail-closed'] },
     apps: ['controller', 'dashboard', 'funhub'],
+  },
+  // --- FunHub ---
+  funhubRequests: {
+    type: 'counter',
+    name: 'chopsticks_funhub_requests_total',
+    help: 'FunHub HTTP requests by API endpoint and outcome (2xx success, 3xx redirect, 4xx client-error except 429 rate-limited, 5xx server-error).',
+    labels: { endpoint: FUNHUB_ENDPOINT, outcome: HTTP_OUTCOME },
+    apps: ['funhub'],
+  },
+  funhubRequestDuration: {
+    type: 'histogram',
+    name: 'chopsticks_funhub_request_duration_seconds',
+    help: 'FunHub HTTP request handling time by API endpoint, in seconds.',
+    labels: { endpoint: FUNHUB_ENDPOINT },
+    apps: ['funhub'],
+    buckets: HTTP_BUCKETS,
   },
   // --- agent runner ---
   runnerLeasesHeld: {
