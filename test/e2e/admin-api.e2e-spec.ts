@@ -1128,6 +1128,9 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       expect(reply.status).toBe(404);
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
       expect(reply.body.code).toBe('NOT_FOUND');
+      const other = await fetch(`${base}/not-the-admin-api`);
+      expect(other.status).toBe(404);
+      expect(other.headers.get('content-type')).toContain('application/json');
     });
 
     it('B25: in production /docs is not served; the per-key rate limit answers 429 with Retry-After', async () => {

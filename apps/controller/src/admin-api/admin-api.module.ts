@@ -1,16 +1,9 @@
-import {
-  type DynamicModule,
-  Inject,
-  Module,
-  type OnModuleInit,
-  ValidationPipe,
-  type ValidationError,
-} from '@nestjs/common';
-import { APP_FILTER, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
+import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { AdminApiRateLimiter } from './admin-api-rate-limiter';
 import { ADMIN_API_OPTIONS, type AdminApiOptions, PROBLEM_CONTENT_TYPE } from './admin-api.constants';
-import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
+import { AdminApiErrorCode } from './admin-api.exception';
 import { ApiKeyGuard } from './api-key.guard';
 import { AuditEventsReader } from './audit-events.reader';
 import { AgentsAdminController } from './controllers/agents.controller';
@@ -57,18 +50,6 @@ export interface AdminApiModuleRootOptions {
   options: AdminApiOptions;
 }
 
-/** Turns class-validator errors into per-field messages (`field` is the dotted path). */
-export function validationErrors(
-  errors: ValidationError[],
-  parent = '',
-): { field: string; messages: string[] }[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
-    return [...own, ...validationErrors(error.children ?? [], field)];
-  });
-}
-
 /**
  * REST admin API `/api/v1` (SPEC §7, issue 8): scoped API keys (`ApiKeyGuard`), DTO validation
  * (whitelist, unknown fields refused), RFC 9457 problem+json errors, per-key rate limits, a
@@ -91,23 +72,6 @@ export class AdminApiModule implements OnModuleInit {
         { provide: ADMIN_API_OPTIONS, useValue: root.options },
         ...ADMIN_API_PROVIDERS,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        {
-          provide: APP_PIPE,
-          useFactory: () =>
-            new ValidationPipe({
-              whitelist: true,
-              forbidNonWhitelisted: true,
-              transform: true,
-              forbidUnknownValues: true,
-              exceptionFactory: (errors) =>
-                new AdminApiException(
-                  AdminApiErrorCode.ValidationFailed,
-                  'The request has invalid or unknown fields.',
-                  undefined,
-                  validationErrors(errors),
-                ),
-            }),
-        },
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, SetMetadata, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, SetMetadata, UseGuards, UsePipes } from '@nestjs/common';
 import type { ApiKeyScope } from '@app/access';
 import {
   ApiBearerAuth,
@@ -14,6 +14,7 @@ import {
   API_KEY_SECURITY_SCHEME,
   PROBLEM_CONTENT_TYPE,
 } from './admin-api.constants';
+import { adminApiValidationPipe } from './admin-api.validation';
 import { ApiKeyGuard } from './api-key.guard';
 import { ProblemDto } from './dto/common.dto';
 
@@ -27,13 +28,14 @@ export function ApiProblem(status: number, description: string): MethodDecorator
 }
 
 /**
- * Declares an admin API controller: `Controller('api/v1/<path>')`, the API key guard, a Swagger
- * tag, and the problem schema. Every route in it must also declare `@AdminRoute(scope)`.
+ * Declares an admin API controller: `Controller('api/v1/<path>')`, the API key guard, the
+ * validation pipe, a Swagger tag, and the problem schema. Every route in it must also declare `@AdminRoute(scope)`.
  */
 export function AdminApiController(path: string, tag: string): ClassDecorator {
   return applyDecorators(
     Controller(`${ADMIN_API_PREFIX}/${path}`),
     UseGuards(ApiKeyGuard),
+    UsePipes(adminApiValidationPipe()),
     ApiTags(tag),
     ApiExtraModels(ProblemDto),
   );

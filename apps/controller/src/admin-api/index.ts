@@ -1,5 +1,6 @@
 /** Public surface of the controller's admin API feature (app module, main, tests, scripts). */
-export { AdminApiModule, ADMIN_API_CONTROLLERS, validationErrors } from './admin-api.module';
+export { AdminApiModule, ADMIN_API_CONTROLLERS } from './admin-api.module';
+export { adminApiValidationPipe, validationErrors } from './admin-api.validation';
 export type { AdminApiModuleRootOptions } from './admin-api.module';
 export { adminApiEnvShape, adminApiOptionsFromEnv } from './admin-api.config';
 export {

@@ -25,7 +25,8 @@ export function isAdminApiUrl(url: string): boolean {
 }
 
 /**
- * Global filter (`APP_FILTER`) that answers every error of an admin API request as RFC 9457
+ * Global filter (`APP_FILTER`: unknown `/api/v1` routes and unparsable bodies reach only global
+ * filters) that answers every error of an admin API request as RFC 9457
  * `application/problem+json` with a stable `type`/`code` (see `problem-details.ts`); other routes
  * keep Nest's default handling. Unknown errors become a 500 with a generic detail and an error id
  * that is logged with the error — the message or stack never reaches the client.
@@ -35,10 +36,13 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(ProblemDetailsFilter.name);
 
   override catch(exception: unknown, host: ArgumentsHost): void {
+    // Global filters also see errors of other transports (necord interactions): rethrowing is
+    // exactly what Nest does when no filter matches, so their own handling stays unchanged.
+    if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest | undefined>();
     const reply = http.getResponse<FastifyReply | undefined>();
-    if (host.getType() !== 'http' || !request || !reply || !isAdminApiUrl(request.url)) {
+    if (!request || !reply || !isAdminApiUrl(request.url ?? '')) {
       super.catch(exception, host);
       return;
     }
