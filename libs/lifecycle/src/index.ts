@@ -11,3 +11,5 @@ export { withLogContext } from './log-context';
 export type { LogContextBindings } from './log-context';
 export { REDIS_PROBE_TIMEOUT_MS, RedisHealthIndicator } from './redis.health';
 export { POSTGRES_PROBE_TIMEOUT_MS, PostgresHealthIndicator } from './postgres.health';
+export { readinessOf } from './readiness';
+export type { ReadinessAnswer } from './readiness';

@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { PostgresHealthIndicator } from '@app/lifecycle';
+import { Controller, Get, Res } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { PostgresHealthIndicator, readinessOf } from '@app/lifecycle';
 import { RunnerHealthIndicators } from './runner.health';
 
 /** Liveness and readiness of the agent runner (SPEC §1, §7). */
@@ -23,11 +24,15 @@ export class HealthController {
    */
   @Get('readyz')
   @HealthCheck()
-  readiness() {
-    return this.health.check([
-      () => this.postgres.check(),
-      () => this.runner.controllerGateway(),
-      () => this.runner.lavalink(),
-    ]);
+  async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    const answer = await readinessOf(() =>
+      this.health.check([
+        () => this.postgres.check(),
+        () => this.runner.controllerGateway(),
+        () => this.runner.lavalink(),
+      ]),
+    );
+    void reply.status(answer.status);
+    return answer.body;
   }
 }

@@ -1,5 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { HealthCheck } from '@nestjs/terminus';
+import { Controller, Get, Res } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { readinessOf } from '@app/lifecycle';
 import { ReadinessService } from './readiness.service';
 
 /** Liveness and readiness of the controller (SPEC §7). */
@@ -19,7 +21,9 @@ export class HealthController {
    */
   @Get('readyz')
   @HealthCheck()
-  check() {
-    return this.readiness.check();
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    const answer = await readinessOf(() => this.readiness.check());
+    void reply.status(answer.status);
+    return answer.body;
   }
 }

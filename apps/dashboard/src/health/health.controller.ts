@@ -1,6 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import type { RedisHealthIndicator } from '@app/lifecycle';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { readinessOf, type RedisHealthIndicator } from '@app/lifecycle';
 import { ChopsticksMetrics } from '@app/metrics';
 import { REDIS_HEALTH } from './health.constants';
 
@@ -25,14 +26,21 @@ export class HealthController {
    */
   @Get('readyz')
   @HealthCheck()
-  readiness() {
-    if (!this.redis.configured) return this.health.check([]);
-    return this.health.check([
-      async () => {
-        const result = await this.redis.check();
-        this.metrics.dependencyUp.set({ dependency: 'redis' }, result.redis.status === 'up' ? 1 : 0);
-        return result;
-      },
-    ]);
+  async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    const answer = await readinessOf(() =>
+      this.health.check(
+        this.redis.configured
+          ? [
+              async () => {
+                const result = await this.redis.check();
+                this.metrics.dependencyUp.set({ dependency: 'redis' }, result.redis.status === 'up' ? 1 : 0);
+                return result;
+              },
+            ]
+          : [],
+      ),
+    );
+    void reply.status(answer.status);
+    return answer.body;
   }
 }
