@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { withLogContext } from '@app/lifecycle';
 import {
   type AnnouncedAgent,
   type ControllerFrame,
@@ -289,7 +290,11 @@ export class ControlConnection {
   }
 
   private serve(request: RpcRequestFrame): void {
-    const work = this.answer(request).finally(() => this.inFlight.delete(work));
+    // Everything logged while serving the call carries its id (correlation with the controller).
+    const context = { rpcId: request.id, op: request.op, agentId: request.agentId };
+    const work = withLogContext(context, () => this.answer(request)).finally(() =>
+      this.inFlight.delete(work),
+    );
     this.inFlight.add(work);
   }
 
