@@ -3,6 +3,7 @@ import { LifecycleModule } from '@app/lifecycle';
 import { MetricsModule } from '@app/metrics';
 import type { DashboardConfig } from './config/dashboard.config';
 import { HealthModule } from './health/health.module';
+import { DashboardWebModule } from './web/dashboard-web.module';
 
 /** Composition root of the dashboard: wires libs and feature modules, holds no logic. */
 @Module({})
@@ -15,6 +16,7 @@ export class DashboardAppModule {
         LifecycleModule.forRoot('dashboard', config),
         MetricsModule.forRoot({ app: 'dashboard', token: config.METRICS_TOKEN }),
         HealthModule,
+        DashboardWebModule.forRoot(config),
       ],
     };
   }

@@ -1,0 +1,12 @@
+/** DI token of the validated {@link DashboardConfig}. */
+export const DASHBOARD_CONFIG = Symbol('DASHBOARD_CONFIG');
+/** DI token of the dashboard's ioredis client (null when REDIS_URL is unset). */
+export const DASHBOARD_REDIS = Symbol('DASHBOARD_REDIS');
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'chopsticks_dashboard';
+/** Most pages a list call follows before it stops (200 items each). */
+export const MAX_LIST_PAGES = 25;
+/** Items per admin API page the dashboard asks for (the API's maximum). */
+export const API_PAGE_SIZE = 200;
+/** Audit events per dashboard page. */
+export const AUDIT_PAGE_SIZE = 50;

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrfProtection from '@fastify/csrf-protection';
+import fastifySession from '@fastify/session';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RedisStore } from 'fastify-session-redis-store';
+import type Redis from 'ioredis';
+import type { DashboardConfig } from '../config/dashboard.config';
+import { DASHBOARD_REDIS, SESSION_COOKIE } from '../dashboard.constants';
+
+/** Methods that never change anything (no CSRF token needed). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Content-Security-Policy of every response: same-origin assets only, no inline script. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/**
+ * Registers the dashboard's HTTP plumbing on its Fastify instance (call before `listen`):
+ * - cookies + `@fastify/session`: cookie `chopsticks_dashboard` (HttpOnly, SameSite=Lax, Secure
+ *   when `DASHBOARD_PUBLIC_URL` is https, max age `DASHBOARD_SESSION_TTL_SECONDS`), stored in Redis
+ *   under `DASHBOARD_SESSION_PREFIX` (fastify-session-redis-store) when `REDIS_URL` is set, else
+ *   in process memory (logged: sessions then end with the process and are not shared);
+ * - `@fastify/csrf-protection` with its secret in the session, checked on every POST/PUT/PATCH/
+ *   DELETE (token in the `_csrf` form field or the `x-csrf-token` header; 403 otherwise);
+ * - security headers (CSP, nosniff, no framing, no referrer).
+ * @throws Error when `NODE_ENV=production` and `DASHBOARD_SESSION_SECRET` is unset
+ */
+export async function configureDashboard(
+  app: NestFastifyApplication,
+  config: DashboardConfig,
+): Promise<void> {
+  const logger = new Logger('DashboardWeb');
+  let secret = config.DASHBOARD_SESSION_SECRET;
+  if (!secret) {
+    if (config.NODE_ENV === 'production')
+      throw new Error('DASHBOARD_SESSION_SECRET (at least 32 characters) is required in production');
+    secret = randomBytes(32).toString('base64url');
+    logger.warn('DASHBOARD_SESSION_SECRET is unset: using a random secret, sessions end with this process');
+  }
+  const redis = app.get<Redis | null>(DASHBOARD_REDIS);
+  const store = redis
+    ? new RedisStore({
+        client: redis,
+        prefix: config.DASHBOARD_SESSION_PREFIX,
+        ttl: config.DASHBOARD_SESSION_TTL_SECONDS,
+      })
+    : undefined;
+  if (!store)
+    logger.warn(
+      'REDIS_URL is unset: dashboard sessions are kept in process memory (not shared, lost on restart)',
+    );
+  else logger.log('dashboard sessions are stored in Redis');
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret,
+    cookieName: SESSION_COOKIE,
+    saveUninitialized: false,
+    rolling: false,
+    ...(store ? { store } : {}),
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.DASHBOARD_PUBLIC_URL.startsWith('https:'),
+      maxAge: config.DASHBOARD_SESSION_TTL_SECONDS * 1000,
+    },
+  });
+  await app.register(fastifyCsrfProtection, { sessionPlugin: '@fastify/session' });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook(
+    'preHandler',
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      if (SAFE_METHODS.has(request.method)) return done();
+      fastify.csrfProtection(request, reply, done);
+    },
+  );
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('content-security-policy', CSP);
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('x-frame-options', 'DENY');
+    void reply.header('referrer-policy', 'no-referrer');
+    done(null, payload);
+  });
+}
