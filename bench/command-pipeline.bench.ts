@@ -5,7 +5,7 @@
  * p99").
  *
  * Each operation runs the controller's real `InteractionResponder.run` as a mutation: the
- * per-user throttle (rate-limiter-flexible Lua in Redis), input limits, the idempotency claim
+ * per-user throttle (rate-limiter-flexible Lua in Redis), the input cap, the idempotency claim
  * (`SET NX PX` ×2 in one pipeline), a handler that answers at once, the answer and the command
  * metrics. Discord is left out: the interaction is a plain object whose `reply()` resolves at
  * once. The baseline, measured in the same run with the same concurrency and the same ioredis
@@ -17,10 +17,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
 import Redis from 'ioredis';
-import { SlashCommandsService } from 'necord';
 import { MetricsModule } from '@app/metrics';
 import {
   parseCommandRateLimits,
@@ -89,10 +88,7 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
         idempotencyWindowSeconds: 10,
       }),
     ],
-    providers: [
-      InteractionResponder,
-      { provide: SlashCommandsService, useValue: new SlashCommandsService(new Reflector()) },
-    ],
+    providers: [InteractionResponder],
   })
   class PipelineBenchModule {}
 

@@ -74,8 +74,8 @@ export class RateLimitBackend implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis) return;
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect(false);
-    await Promise.resolve();
   }
 
   /**

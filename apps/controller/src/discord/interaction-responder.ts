@@ -8,10 +8,9 @@ import {
   type InteractionReplyOptions,
   MessageFlags,
 } from 'discord.js';
-import { SlashCommandsService } from 'necord';
 import { ChopsticksMetrics } from '@app/metrics';
 import { CommandThrottle, IdempotencyGuard } from '@app/ratelimits';
-import { checkInputLimits, type DeclaredOption, optionsFingerprint } from './command-input-limits';
+import { checkInputLimits, optionsFingerprint } from './command-input-limits';
 
 /** Top-level slash commands, as labelled in `chopsticks_command*` metrics. */
 export type CommandName = 'agents' | 'pools' | 'music' | 'assistant' | 'fun';
@@ -145,8 +144,8 @@ class InteractionAck {
 
 /**
  * The interaction pipeline of every slash command (SPEC §6): per-user per-command throttle
- * ({@link CommandThrottle}, "try again in N s" with the real remaining time) → input limits
- * declared by the command (before any work) → for mutations the idempotency guard
+ * ({@link CommandThrottle}, "try again in N s" with the real remaining time) → a length cap on
+ * every string option (before any work; commands check their tighter limits themselves) → for mutations the idempotency guard
  * ({@link IdempotencyGuard}, a repeat is answered as a duplicate) → the handler (which runs its
  * permission checks and calls `handle.defer()` before slow work) → the answer.
  *
@@ -165,7 +164,6 @@ export class InteractionResponder {
     private readonly metrics: ChopsticksMetrics,
     private readonly throttle: CommandThrottle,
     private readonly idempotency: IdempotencyGuard,
-    private readonly slashCommands: SlashCommandsService,
   ) {}
 
   /**
@@ -250,10 +248,7 @@ export class InteractionResponder {
           }
         : { status: 'error', content: LIMITER_UNAVAILABLE };
     }
-    const declared = this.slashCommands.get(interaction.commandName)?.toJSON().options as
-      | DeclaredOption[]
-      | undefined;
-    const invalid = checkInputLimits(interaction.options.data, declared);
+    const invalid = checkInputLimits(interaction.options.data);
     if (invalid) return { status: 'invalid', content: invalid };
     if (!options.mutation) return null;
     const claim = await this.idempotency.claim({
