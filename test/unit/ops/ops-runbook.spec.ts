@@ -119,6 +119,32 @@ describe('docs/OPS.md (the runbook)', () => {
       expect(OPS).toContain(url);
   });
 
+  it('O4: names only compose services, containers and service ports the compose file has', () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.production.yml'), 'utf8'), {
+      merge: true,
+    }) as { services: Record<string, { container_name?: string; ports?: string[]; expose?: string[] }> };
+    const services = compose.services;
+    const containers = Object.values(services).map((service) => service.container_name);
+    const used = [...OPS.matchAll(/\bdc (?:exec|ps|logs(?: --tail \d+| -f)?) ([a-z]+)/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(10);
+    for (const name of used) expect(Object.keys(services)).toContain(name);
+    for (const match of OPS.matchAll(/\bdc stats ([a-z-]+)/g)) expect(containers).toContain(match[1]);
+    const portsOf = (name: string): number[] =>
+      [...(services[name].ports ?? []), ...(services[name].expose ?? [])].map((port) =>
+        Number(port.split(':').pop()),
+      );
+    const urls = [...OPS.matchAll(/http:\/\/([a-z0-9.]+):(\d+)\//g)].map(([, host, port]) => ({
+      service: host === '127.0.0.1' ? 'bot' : host,
+      port: Number(port),
+    }));
+    expect(urls.length).toBeGreaterThan(8);
+    for (const { service, port } of urls)
+      expect({ service, ports: portsOf(service) }).toEqual({
+        service,
+        ports: expect.arrayContaining([port]),
+      });
+  });
+
   it('uses only CLI commands and options that exist, with the arguments they take', () => {
     const commands = runbookCliCommands(OPS);
     expect(commands.length).toBeGreaterThanOrEqual(10);
