@@ -17,6 +17,7 @@ const RULES = join(REPO_ROOT, 'monitoring/alerts/chopsticks-alerts.yml');
 const DASHBOARD = join(REPO_ROOT, 'monitoring/grafana/provisioning/dashboards/chopsticks-overview.json');
 /** Scrape and rule evaluation period of the generated config (s): short, so cycles pass quickly. */
 const INTERVAL_SECONDS = 1;
+const RUNNER_METRICS_TOKEN = 'runner-metrics-token';
 
 interface AlertRule {
   alert: string;
@@ -125,7 +126,8 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
  * while every target is up. The same Prometheus then sees the runner stop: the agent alerts'
  * expressions turn true (so the quiet result above is not an artefact of the setup). Also O1 and
  * B23 on the live scrapes: every metric an alert or Grafana panel names is exposed, no label
- * carries an id.
+ * carries an id. The runner runs with METRICS_TOKEN and Prometheus scrapes it through a bearer
+ * `credentials_file`, the way monitoring/prometheus.yml documents it (H2).
  */
 describe('Prometheus against a running stack (O2)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'chopsticks-prometheus-'));
@@ -142,7 +144,9 @@ describe('Prometheus against a running stack (O2)', () => {
     stack = await createStack({ agentCount: 2 });
     guildId = stack.createGuild({ agents: 'all' }).guildId;
     await stack.startController();
-    await stack.startRunner();
+    // The runner's metrics need a token: Prometheus reads it from a file, as monitoring/prometheus.yml documents.
+    writeFileSync(join(dir, 'metrics-token'), RUNNER_METRICS_TOKEN);
+    await stack.startRunner({ METRICS_TOKEN: RUNNER_METRICS_TOKEN });
     await stack.waitForAgents(guildId, 2);
     dashboard = await startHttpApp(DashboardAppModule.forRoot(loadDashboardConfig({ LOG_LEVEL: 'error' })), {
       port: 0,
@@ -164,6 +168,7 @@ describe('Prometheus against a running stack (O2)', () => {
       {
         job_name: 'chopsticks-agents',
         metrics_path: '/metrics',
+        authorization: { type: 'Bearer', credentials_file: join(dir, 'metrics-token') },
         static_configs: [{ targets: [`127.0.0.1:${stack.runner!.healthPort}`] }],
       },
       {
@@ -238,7 +243,9 @@ describe('Prometheus against a running stack (O2)', () => {
         `http://127.0.0.1:${stack.runner!.healthPort}/metrics`,
         `http://127.0.0.1:${listeningPort(dashboard)}/metrics`,
         `http://127.0.0.1:${listeningPort(funhub)}/metrics`,
-      ].map(async (url) => (await fetch(url)).text()),
+      ].map(async (url) =>
+        (await fetch(url, { headers: { authorization: `Bearer ${RUNNER_METRICS_TOKEN}` } })).text(),
+      ),
     );
     const exposed = new Set<string>(['up']);
     for (const scrape of scrapes)
