@@ -87,7 +87,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
   let base: string;
   let document: OpenApiDocument;
   let ajv: Ajv;
-  const keys = {} as Record<ApiKeyScope, { id: string; key: string }>;
+  const keys = {} as Record<ApiKeyScope, { id: string; key: string; actor: string }>;
   const validators = new Map<string, ValidateFunction>();
 
   async function api(
@@ -167,7 +167,11 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
 
   beforeAll(async () => {
     stack = await createStack({ agentCount: 2 });
-    await stack.startController({ ADMIN_API_RATE_LIMIT: '100000', ADMIN_API_AUTH_FAILURE_LIMIT: '100000' });
+    await stack.startController({
+      ADMIN_API_RATE_LIMIT: '100000',
+      ADMIN_API_AUTH_FAILURE_LIMIT: '100000',
+      LEDGER_FLUSH_INTERVAL_MS: '50',
+    });
     base = `http://127.0.0.1:${listeningPort(stack.controller!)}`;
     for (const scope of [ApiKeyScope.Read, ApiKeyScope.Write, ApiKeyScope.Admin]) {
       const created = await stack.ctx.apiKeys.create({
@@ -175,7 +179,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         scopes: [scope],
         createdBy: 'e2e',
       });
-      keys[scope] = { id: created.key.id, key: created.secret };
+      keys[scope] = { id: created.key.id, key: created.secret, actor: `api-key:${created.key.prefix}` };
     }
     const served = await fetch(`${base}/docs/json`);
     expect(served.status).toBe(200);
@@ -439,6 +443,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         template: '/api/v1/audit-events',
         scope: ApiKeyScope.Read,
       },
+      { method: 'GET', path: '/api/v1/ledger', template: '/api/v1/ledger', scope: ApiKeyScope.Read },
       { method: 'GET', path: '/api/v1/api-keys', template: '/api/v1/api-keys', scope: ApiKeyScope.Read },
       {
         method: 'POST',
@@ -476,6 +481,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         '/api/v1/live/agents',
         '/api/v1/sessions',
         '/api/v1/audit-events',
+        '/api/v1/ledger',
         '/api/v1/api-keys',
         `/api/v1/guilds/${guild}/settings`,
       ]) {
@@ -538,7 +544,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       });
       expect(create.body.items).toEqual([
         expect.objectContaining({
-          actor: `api-key:${keys.write.id}`,
+          actor: keys.write.actor,
           action: 'pool.create',
           targetType: 'pool',
           targetId: poolId,
@@ -575,7 +581,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         key: keys.read.key,
       });
       expect(audited.body.items[0]).toMatchObject({
-        actor: `api-key:${keys.write.id}`,
+        actor: keys.write.actor,
         requestId: patched.headers.get('x-request-id'),
       });
 
@@ -932,13 +938,30 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         ).toEqual([]);
         const again = await api('DELETE', `/api/v1/sessions/${sessionId}`, { key: keys.write.key });
         expectProblem('DELETE', `/api/v1/sessions/${sessionId}`, again, 404, 'NOT_FOUND');
+        let ledger: Reply | null = null;
+        await until(() => {
+          void api('GET', `/api/v1/ledger?guildId=${guildId}`, { key: keys.read.key }).then((reply) => {
+            ledger = reply;
+          });
+          return (ledger)?.body?.items?.length === 2;
+        }, 'the lease ledger rows of the session');
+        const ledgerReply = ledger as unknown as Reply;
+        const rows = ledgerReply.body.items as { event: string; actor: string | null; sessionId: string }[];
+        expect(rows.map((row) => [row.event, row.sessionId])).toEqual([
+          ['release', sessionId],
+          ['allocate', sessionId],
+        ]);
+        expect(rows[0].actor).toBe(keys.write.actor);
+        expectDocumented('GET', '/api/v1/ledger', ledgerReply);
+        const badLedgerCursor = await api('GET', '/api/v1/ledger?cursor=abc', { key: keys.read.key });
+        expectProblem('GET', '/api/v1/ledger', badLedgerCursor, 400, 'INVALID_CURSOR');
         const audit = await api('GET', `/api/v1/audit-events?targetType=session&targetId=${sessionId}`, {
           key: keys.read.key,
         });
         expect(audit.body.items).toEqual([
           expect.objectContaining({
             action: 'session.release',
-            actor: `api-key:${keys.write.id}`,
+            actor: keys.write.actor,
             requestId: released.headers.get('x-request-id'),
           }),
         ]);
@@ -1020,7 +1043,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
 
     it('filters the audit log by actor, action, target and time, newest first, paged by cursor without gaps', async () => {
       const since = new Date().toISOString();
-      const actor = `api-key:${keys.write.id}`;
+      const actor = keys.write.actor;
       const ids: string[] = [];
       for (let i = 0; i < 3; i += 1) {
         const reply = await api('POST', '/api/v1/pools', {

@@ -50,6 +50,11 @@ export class ControllerAppModule {
       idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
       idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
     });
+    const sessionLedger = SessionLedgerModule.forRoot({
+      agentGateway,
+      sessionRecovery,
+      ledger: ledgerOptionsFromEnv(config),
+    });
     return {
       module: ControllerAppModule,
       imports: [
@@ -69,11 +74,7 @@ export class ControllerAppModule {
         PoolsCommandsModule.forRoot(pools, routing),
         assistant,
         sessionRecovery,
-        SessionLedgerModule.forRoot({
-          agentGateway,
-          sessionRecovery,
-          ledger: ledgerOptionsFromEnv(config),
-        }),
+        sessionLedger,
         HealthModule.forRoot({ agentGateway }),
         deploy,
         AgentsCommandsModule.forRoot({
@@ -81,7 +82,7 @@ export class ControllerAppModule {
           options: { discordApiUrl: config.DISCORD_API_URL, idleReleaseSeconds: config.IDLE_RELEASE_SECONDS },
         }),
         AdminApiModule.forRoot({
-          imports: [pools, agentGateway, deploy],
+          imports: [pools, agentGateway, deploy, sessionLedger],
           options: adminApiOptionsFromEnv(config),
         }),
       ],

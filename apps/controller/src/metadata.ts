@@ -12,6 +12,8 @@ export default async () => {
     ['./admin-api/dto/runner.dto']: await import('./admin-api/dto/runner.dto'),
     ['./admin-api/dto/deployment.dto']: await import('./admin-api/dto/deployment.dto'),
     ['./admin-api/dto/guild-settings.dto']: await import('./admin-api/dto/guild-settings.dto'),
+    ['../../../libs/ledger/src/ledger.constants']: await import('../../../libs/ledger/src/ledger.constants'),
+    ['./admin-api/dto/ledger.dto']: await import('./admin-api/dto/ledger.dto'),
   };
   return {
     '@nestjs/swagger': {
@@ -385,7 +387,7 @@ export default async () => {
               actor: {
                 required: false,
                 type: () => String,
-                description: 'e.g. `api-key:<id>`, `cli`, or a Discord user id.',
+                description: 'e.g. `api-key:<key prefix>`, `cli`, or a Discord user id.',
                 minLength: 1,
                 maxLength: 64,
               },
@@ -747,6 +749,68 @@ export default async () => {
             },
           },
         ],
+        [
+          import('./admin-api/dto/ledger.dto'),
+          {
+            LedgerListQueryDto: {
+              guildId: { required: false, type: () => String },
+              from: {
+                required: false,
+                type: () => String,
+                description: 'Rows at or after this instant (ISO 8601).',
+              },
+              to: {
+                required: false,
+                type: () => String,
+                description: 'Rows before this instant (ISO 8601).',
+              },
+              event: { required: false, enum: t['../../../libs/ledger/src/ledger.constants'].LedgerEvent },
+              kind: { required: false, type: () => String },
+            },
+            LedgerEntryDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: 'Row id (bigserial, as a decimal string).',
+              },
+              guildId: { required: true, type: () => String },
+              channelId: { required: true, type: () => String, description: 'Voice channel of the session.' },
+              kind: { required: true, type: () => String },
+              event: { required: true, enum: t['../../../libs/ledger/src/ledger.constants'].LedgerEvent },
+              agentId: { required: true, type: () => String, nullable: true },
+              previousAgentId: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Failover: the agent that was lost.',
+              },
+              sessionId: { required: true, type: () => String, nullable: true },
+              reason: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Release reason or failover outcome.',
+              },
+              actor: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Who caused it: a Discord user id, `api-key:<key prefix>`, or `system`.',
+              },
+              latencySeconds: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'Failover: seconds from the loss to the resumed session.',
+              },
+              occurredAt: { required: true, type: () => Date },
+            },
+            LedgerEntryPageDto: {
+              items: { required: true, type: () => [t['./admin-api/dto/ledger.dto'].LedgerEntryDto] },
+              nextCursor: { required: true, type: () => String, nullable: true },
+            },
+          },
+        ],
       ],
       controllers: [
         [
@@ -843,6 +907,17 @@ export default async () => {
                 summary:
                   "Changes a guild's settings; omitted fields keep their value, null resets to the default.",
                 type: t['./admin-api/dto/guild-settings.dto'].GuildSettingsResponseDto,
+              },
+            },
+          },
+        ],
+        [
+          import('./admin-api/controllers/ledger.controller'),
+          {
+            LedgerAdminController: {
+              list: {
+                summary: 'Ledger rows newest first, filtered by guild, time range, event and kind.',
+                type: t['./admin-api/dto/ledger.dto'].LedgerEntryPageDto,
               },
             },
           },

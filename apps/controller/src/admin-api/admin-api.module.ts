@@ -11,6 +11,7 @@ import { ApiKeysAdminController } from './controllers/api-keys.controller';
 import { AuditAdminController } from './controllers/audit.controller';
 import { DeploymentsAdminController } from './controllers/deployments.controller';
 import { GuildSettingsAdminController } from './controllers/guild-settings.controller';
+import { LedgerAdminController } from './controllers/ledger.controller';
 import { LiveAgentsAdminController, SessionsAdminController } from './controllers/live.controller';
 import { PoolsAdminController } from './controllers/pools.controller';
 import { RunnersAdminController } from './controllers/runners.controller';
@@ -28,6 +29,7 @@ export const ADMIN_API_CONTROLLERS = [
   DeploymentsAdminController,
   GuildSettingsAdminController,
   AuditAdminController,
+  LedgerAdminController,
   ApiKeysAdminController,
 ];
 
@@ -44,7 +46,8 @@ export interface AdminApiModuleRootOptions {
   /**
    * The app's module instances that provide what the controllers use: `PoolsModule` (pools,
    * registrations, runners, leases, guild settings, access services, `DataSource`), the
-   * `AgentGatewayModule` (live registries, allocator, RPC) and the `DeployModule`.
+   * `AgentGatewayModule` (live registries, allocator, RPC), the `DeployModule` and the module
+   * exporting `LedgerQuery` (`SessionLedgerModule`).
    */
   imports: DynamicModule[];
   options: AdminApiOptions;

@@ -7,9 +7,13 @@ import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
 /** A Fastify request the {@link ApiKeyGuard} has authenticated. */
 export type AdminApiRequest = FastifyRequest & { adminApiKey?: ApiKeyView };
 
-/** Audit actor id of an API key: `api-key:<key id>`. */
-export function apiKeyActorId(key: Pick<ApiKeyView, 'id'>): string {
-  return `api-key:${key.id}`;
+/**
+ * Actor id of an API key in audit events and the lease ledger: `api-key:<prefix>` — the key's
+ * unique public id (shown in its masked form `cs_<prefix>_****`); 16 characters, so it fits every
+ * actor column (the ledger's is 32).
+ */
+export function apiKeyActorId(key: Pick<ApiKeyView, 'prefix'>): string {
+  return `api-key:${key.prefix}`;
 }
 
 /** The operator {@link Actor} of an authenticated admin API request (key id + request id). */

@@ -1,4 +1,5 @@
 import { AccessException, AccessExceptionCode } from '@app/access';
+import { LedgerException, LedgerExceptionCode } from '@app/ledger';
 import { PoolsException, PoolsExceptionCode } from '@app/pools';
 import { SessionsErrorCode, SessionsException } from '@app/sessions';
 import { DeployException, DeployExceptionCode } from '../deploy';
@@ -133,6 +134,15 @@ export function sessionsStatus(code: SessionsErrorCode): number {
   }
 }
 
+/** HTTP status of each lease-ledger error. */
+export function ledgerStatus(code: LedgerExceptionCode): number {
+  switch (code) {
+    case LedgerExceptionCode.InvalidCursor:
+    case LedgerExceptionCode.InvalidInput:
+      return 400;
+  }
+}
+
 /**
  * Maps a known error to its status and stable code; `null` for anything else (a 500 with a
  * generic message, logged with an error id). Never exposes a stack or an internal message.
@@ -142,6 +152,7 @@ export function problemMappingOf(error: unknown): ProblemMapping | null {
   if (error instanceof PoolsException) return { status: poolsStatus(error.code), code: error.code };
   if (error instanceof AccessException) return { status: accessStatus(error.code), code: error.code };
   if (error instanceof DeployException) return { status: deployStatus(error.code), code: error.code };
+  if (error instanceof LedgerException) return { status: ledgerStatus(error.code), code: error.code };
   if (error instanceof SessionsException)
     return { status: sessionsStatus(error.code), code: error.code.toUpperCase().replace(/-/g, '_') };
   return null;

@@ -50,7 +50,7 @@ export class SessionsAdminUseCase {
    */
   async release(sessionId: string, actor: Actor): Promise<{ session: Session; agentLeft: boolean }> {
     const session = this.sessions.getById(sessionId);
-    if (!session || !this.allocator.release(sessionId, ReleaseReason.Admin))
+    if (!session || !this.allocator.release(sessionId, ReleaseReason.Admin, actor.id))
       throw new AdminApiException(AdminApiErrorCode.NotFound, `No live session ${sessionId}.`);
     let agentLeft = false;
     const ops =

@@ -3,7 +3,7 @@ import { PageQueryDto } from './common.dto';
 
 /** Query of `GET /api/v1/audit-events`: filters by actor, target and time, newest first. */
 export class AuditListQueryDto extends PageQueryDto {
-  /** e.g. `api-key:<id>`, `cli`, or a Discord user id. */
+  /** e.g. `api-key:<key prefix>`, `cli`, or a Discord user id. */
   @IsOptional()
   @IsString()
   @Length(1, 64)
