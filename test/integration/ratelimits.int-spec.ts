@@ -78,6 +78,23 @@ async function createLimiter(input: {
   };
 }
 
+/** Release gives back the request key of its own claim only; the interaction id stays claimed. */
+async function expectReleasedClaimSemantics(guard: IdempotencyGuard): Promise<void> {
+  const base = { userId: randomUUID(), command: 'pools', fingerprint: 'create(name="Retry")' };
+  const first = { ...base, interactionId: `7${Date.now()}` };
+  await expect(guard.claim(first)).resolves.toBe('first');
+  await expect(guard.claim({ ...base, interactionId: `${first.interactionId}1` })).resolves.toBe('duplicate');
+
+  await guard.release(first);
+
+  await expect(guard.claim(first)).resolves.toBe('duplicate');
+  const retry = { ...base, interactionId: `${first.interactionId}2` };
+  await expect(guard.claim(retry)).resolves.toBe('first');
+  // Releasing a claim that no longer owns the key leaves the newer claim alone.
+  await guard.release(first);
+  await expect(guard.claim({ ...base, interactionId: `${first.interactionId}3` })).resolves.toBe('duplicate');
+}
+
 /** A Redis server of our own on a free port (`--save ''`: nothing on disk), killable mid-test. */
 class OwnRedis {
   private child: ChildProcess | null = null;
@@ -190,6 +207,9 @@ describe('RateLimitsModule (real Redis)', () => {
     expect(await redis.exists(`${prefix}:idem:interaction:${interactionId}`)).toBe(1);
   });
 
+  it('a released claim lets the same request through again under a new interaction, never the same one', () =>
+    expectReleasedClaimSemantics(sut.guard));
+
   it('lets exactly one of 10 concurrent identical mutations through', async () => {
     const base = { userId: randomUUID(), command: 'agents', fingerprint: 'assign(agent="a")' };
     const results = await Promise.all(
@@ -217,6 +237,7 @@ describe('RateLimitsModule without REDIS_URL (in-process stores)', () => {
       reason: 'limited',
     });
 
+    await expectReleasedClaimSemantics(sut.guard);
     const claim = { interactionId: '1', userId: user, command: 'pools', fingerprint: 'x' };
     await expect(sut.guard.claim(claim)).resolves.toBe('first');
     await expect(sut.guard.claim(claim)).resolves.toBe('duplicate');

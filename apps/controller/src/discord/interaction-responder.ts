@@ -9,7 +9,7 @@ import {
   MessageFlags,
 } from 'discord.js';
 import { ChopsticksMetrics } from '@app/metrics';
-import { CommandThrottle, IdempotencyGuard } from '@app/ratelimits';
+import { CommandThrottle, IdempotencyGuard, type MutationClaim } from '@app/ratelimits';
 import { checkInputLimits, optionsFingerprint } from './command-input-limits';
 
 /** Top-level slash commands, as labelled in `chopsticks_command*` metrics. */
@@ -192,18 +192,22 @@ export class InteractionResponder {
     }, AUTO_DEFER_AFTER_MS);
     watchdog.unref();
     let status: CommandStatus = 'ok';
+    let claim: MutationClaim | null = null;
     try {
       let reply: CommandReply;
       let isError = false;
       try {
-        const refusal = await this.admit(interaction, command, options);
-        if (refusal) {
-          status = refusal.status;
-          reply = { content: refusal.content, ephemeral: true };
+        const admission = await this.admit(interaction, command, options);
+        if ('refusal' in admission) {
+          status = admission.refusal.status;
+          reply = { content: admission.refusal.content, ephemeral: true };
         } else {
+          claim = admission.claim;
           reply = await handler(handle);
         }
       } catch (error) {
+        // Nothing took effect (writes are transactional): let the person retry the same request now.
+        if (claim) await this.idempotency.release(claim);
         status = error instanceof CommandReplyError ? error.status : 'error';
         const content =
           error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
@@ -233,40 +237,48 @@ export class InteractionResponder {
     return status;
   }
 
-  /** Throttle → input limits → idempotency; null lets the handler run, else what to answer. */
+  /**
+   * Throttle → input limits → idempotency. Either a refusal to answer instead of running the
+   * handler, or admission with the mutation's idempotency claim (null for reads).
+   */
   private async admit(
     interaction: ChatInputCommandInteraction,
     command: CommandName,
     options: RunOptions,
-  ): Promise<{ status: CommandStatus; content: string } | null> {
+  ): Promise<{ refusal: { status: CommandStatus; content: string } } | { claim: MutationClaim | null }> {
     const decision = await this.throttle.consume(interaction.user.id, command);
     if (!decision.allowed) {
-      return decision.reason === 'limited'
-        ? {
-            status: 'rate-limited',
-            content: `You're using /${command} too quickly — try again in ${decision.retryAfterSeconds} s.`,
-          }
-        : { status: 'error', content: LIMITER_UNAVAILABLE };
+      return {
+        refusal:
+          decision.reason === 'limited'
+            ? {
+                status: 'rate-limited',
+                content: `You're using /${command} too quickly — try again in ${decision.retryAfterSeconds} s.`,
+              }
+            : { status: 'error', content: LIMITER_UNAVAILABLE },
+      };
     }
     const invalid = checkInputLimits(interaction.options.data);
-    if (invalid) return { status: 'invalid', content: invalid };
-    if (!options.mutation) return null;
-    const claim = await this.idempotency.claim({
+    if (invalid) return { refusal: { status: 'invalid', content: invalid } };
+    if (!options.mutation) return { claim: null };
+    const claim: MutationClaim = {
       interactionId: interaction.id,
       userId: interaction.user.id,
       command,
       fingerprint: optionsFingerprint(interaction.options.data),
-    });
-    switch (claim) {
+    };
+    switch (await this.idempotency.claim(claim)) {
       case 'first':
-        return null;
+        return { claim };
       case 'duplicate':
         return {
-          status: 'duplicate',
-          content: `This /${command} request was already handled a moment ago, so nothing was done again.`,
+          refusal: {
+            status: 'duplicate',
+            content: `This /${command} request was already handled a moment ago, so nothing was done again.`,
+          },
         };
       case 'unavailable':
-        return { status: 'error', content: LIMITER_UNAVAILABLE };
+        return { refusal: { status: 'error', content: LIMITER_UNAVAILABLE } };
     }
   }
 
