@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { sampleValue } from '@app/metrics';
+import { operator } from '../utils/factories';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './support/app-process';
 import { createStack, type Stack, until } from './support/stack';
 
@@ -39,6 +40,7 @@ describe('controller graceful shutdown (O3)', () => {
   let controller: AppProcess;
   let runner: AppProcess;
   let healthPort: number;
+  let runnerEnv: Record<string, string>;
   const bullPrefix = `shutdown-${process.pid}-${Date.now()}`;
 
   beforeAll(async () => {
@@ -69,7 +71,7 @@ describe('controller graceful shutdown (O3)', () => {
       throw new Error(`${error.message}\n${controller.output()}`);
     });
     const runnerPort = await freePort();
-    runner = spawnApp('agents', {
+    runnerEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       DATABASE_URL: stack.ctx.db.url,
@@ -85,7 +87,8 @@ describe('controller graceful shutdown (O3)', () => {
       CONTROL_RECONNECT_BASE_MS: '200',
       HEALTH_PORT: String(runnerPort),
       HTTP_HOST: '127.0.0.1',
-    });
+    };
+    runner = spawnApp('agents', runnerEnv);
     // Both agents ready at the controller, as its own metrics say.
     let scrape = '';
     const deadline = Date.now() + 60_000;
@@ -106,6 +109,44 @@ describe('controller graceful shutdown (O3)', () => {
     }
     await redis?.quit();
     await stack?.close();
+  });
+
+  it('logs each agent gateway frame with its correlation ids (connection, runner, frame type)', async () => {
+    const credential = await stack.ctx.runners.create({ capacity: 1 }, operator);
+    const port = await freePort();
+    const extra = spawnApp('agents', {
+      ...runnerEnv,
+      RUNNER_ID: credential.runnerId,
+      RUNNER_SECRET: credential.secret,
+      RUNNER_CAPACITY: '1',
+      HEALTH_PORT: String(port),
+    });
+    try {
+      await until(
+        () => controller.output().includes(`runner ${credential.runnerId} connected`),
+        'the runner',
+        30_000,
+      );
+    } finally {
+      extra.child.kill('SIGTERM');
+      await extra.exited;
+    }
+    const draining = (): Record<string, unknown> | undefined =>
+      controller
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => String(line.msg).includes(`runner ${credential.runnerId} is draining`));
+    await until(() => draining() !== undefined, 'the controller to log the drain frame', 10_000);
+
+    expect(draining()).toMatchObject({
+      app: 'controller',
+      context: 'AgentGateway',
+      frame: 'drain',
+      runnerId: credential.runnerId,
+      connectionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it('O3: on SIGTERM it tells the runner, closes gateway, Discord, Redis and Postgres, and exits 0 within 10 s', async () => {
