@@ -8,6 +8,7 @@ import {
   type InteractionReplyOptions,
   MessageFlags,
 } from 'discord.js';
+import { withLogContext } from '@app/lifecycle';
 import { ChopsticksMetrics } from '@app/metrics';
 import { CommandThrottle, IdempotencyGuard, type MutationClaim } from '@app/ratelimits';
 import { checkInputLimits, optionsFingerprint } from './command-input-limits';
@@ -173,11 +174,22 @@ export class InteractionResponder {
    * @param options `mutation: true` for commands that change state (idempotency guard)
    * @returns the final status
    */
-  async run(
+  run(
     interaction: ChatInputCommandInteraction,
     command: CommandName,
     handler: (handle: InteractionHandle) => Promise<CommandReply>,
     options: RunOptions = {},
+  ): Promise<CommandStatus> {
+    // Everything logged while the interaction is handled carries its id (correlation, SPEC §8).
+    const context = { interactionId: interaction.id, command, guildId: interaction.guildId ?? undefined };
+    return withLogContext(context, () => this.runInContext(interaction, command, handler, options));
+  }
+
+  private async runInContext(
+    interaction: ChatInputCommandInteraction,
+    command: CommandName,
+    handler: (handle: InteractionHandle) => Promise<CommandReply>,
+    options: RunOptions,
   ): Promise<CommandStatus> {
     const started = process.hrtime.bigint();
     const ack = new InteractionAck(interaction);
