@@ -7,7 +7,7 @@ import type { DemoGuild } from './music-scenario';
 import type { DemoSummary } from './summary';
 import { until, within } from './summary';
 
-/** What the issue-5 steps (idle release, `/assistant`, failover) need from the demo. */
+/** What the recovery steps (idle release, `/assistant`, failover) need from the demo. */
 export interface RecoveryScenarioInput {
   controller: INestApplicationContext;
   discord: DiscordSandbox;
@@ -36,7 +36,7 @@ function slashCommand(
   input: RecoveryScenarioInput,
   entry: DemoGuild,
   userId: string,
-  name: 'music' | 'assistant',
+  name: 'music' | 'assistant' | 'agents',
   subcommand: string,
   options: Record<string, string> = {},
 ): Promise<InteractionResult> {
@@ -202,26 +202,20 @@ export async function runAssistantScenario(input: RecoveryScenarioInput): Promis
   return { allocated: 1 };
 }
 
-/** A runner carrying agents, as the demo started it. */
-export interface DemoRunner {
-  name: string;
-  runnerId: string;
-  /** Stops the runner the way a deploy or Ctrl-C does (Nest shutdown → drain). */
-  stop: () => Promise<void>;
-}
-
 /**
- * Failover (SPEC §5): a listener queues three tracks; the runner carrying the agent that plays
- * them (runner A) shuts down — its drain reports the agent's queue and sends `agent.gone` — and
- * the controller resumes the queue on an idle agent of the same guild carried by the other runner
- * (B): a new TrackStartEvent on B's player and a notice in the text channel. Once the resumed
- * queue ended the listener leaves, and B releases the session.
+ * Failover (SPEC §5): a listener queues three tracks; the pool owner takes the agent that plays
+ * them out of service with `/agents set_status status:suspended` (what an operator does with an
+ * agent whose token leaked). The runner's next lease renewal no longer covers it, so the runner
+ * logs the identity out of Discord and reports `agent.gone`; the controller resumes the queue on
+ * another idle agent of the same guild carried by the same runner: a new TrackStartEvent on its
+ * player and a notice in the text channel. Once the resumed queue ended the listener leaves, and
+ * the new agent releases the session.
  * @returns how many sessions a reply allocated (the listener's; the failover is not one)
  * @throws Error naming the step when a bounded wait times out
  */
 export async function runFailoverScenario(
   input: RecoveryScenarioInput,
-  runners: DemoRunner[],
+  ownerId: string,
 ): Promise<{ allocated: number }> {
   const { controller, discord, lavalink, guilds, say, tagOf, summary } = input;
   const registry = controller.get(AgentRegistry);
@@ -238,17 +232,15 @@ export async function runFailoverScenario(
   }
   const session = musicSessions(controller).find((s) => s.guildId === entry.guild.guildId);
   const agentA = session ? registry.get(session.agentId) : undefined;
-  const runnerA = runners.find((runner) => runner.runnerId === agentA?.runnerId);
-  const runnerB = runners.find((runner) => runner !== runnerA);
-  if (!session || !agentA || !runnerA || !runnerB) {
-    summary.errors.push(`failover in ${entry.name}: no music session on a known runner to kill`);
+  if (!session || !agentA) {
+    summary.errors.push(`failover in ${entry.name}: no music session to take over`);
     return { allocated: 1 };
   }
-  const idleOnB = [...registry.agentIdsInGuild(entry.guild.guildId)].filter(
-    (id) => registry.get(id)?.runnerId === runnerB.runnerId && registry.get(id)?.ready,
+  const idle = [...registry.agentIdsInGuild(entry.guild.guildId)].filter(
+    (id) => id !== agentA.agentId && registry.get(id)?.ready,
   );
-  if (idleOnB.length === 0) {
-    summary.errors.push(`failover in ${entry.name}: runner ${runnerB.name} carries no agent of the guild`);
+  if (idle.length === 0) {
+    summary.errors.push(`failover in ${entry.name}: no other ready agent in the guild`);
     return { allocated: 1 };
   }
   await lavalink.control.waitForEvent(
@@ -259,23 +251,30 @@ export async function runFailoverScenario(
     { sinceSeq, timeoutMs: 10_000 },
   );
   say(
-    `▶ ${listener.username} queued ${queries.length} tracks in ${entry.name} / ${listener.channel} on ${tagOf(agentA.botUserId)} (runner ${runnerA.name}); runner ${runnerB.name} has ${idleOnB.length} idle agent(s) there`,
+    `▶ ${listener.username} queued ${queries.length} tracks in ${entry.name} / ${listener.channel} on ${tagOf(agentA.botUserId)}; ${idle.length} other agent(s) idle there`,
   );
   const beforeKill = lavalink.control.lastSeq;
   const queueEnds: string[] = [];
   const unsubscribe = controller.get(AgentGatewayEvents).on('agent.event', ({ agentId, event }) => {
     if (event.name === 'queue.end' && event.guildId === entry.guild.guildId) queueEnds.push(agentId);
   });
+  const suspended = await slashCommand(input, entry, ownerId, 'agents', 'set_status', {
+    agent: agentA.agentId,
+    status: 'suspended',
+  });
+  if (
+    !check(input, `/agents set_status suspended for ${agentA.agentId}`, suspended, /^Agent status changed$/)
+  )
+    return { allocated: 1 };
   say(
-    `▶ killing runner ${runnerA.name} in process by closing its Nest app: a drain — it reports its sessions, sends agent.gone and logs its agents out of Discord; the controller fails over on agent.gone as on a dead socket`,
+    `▶ the pool owner suspended ${tagOf(agentA.botUserId)} with /agents set_status while it plays: its lease is not renewed, the runner logs it out of Discord and reports agent.gone`,
   );
-  await within(`stopping runner ${runnerA.name}`, 15_000, runnerA.stop());
   const resumed = await lavalink.control.waitForEvent(
     (event) =>
       event.userId !== agentA.botUserId &&
       event.message.op === 'event' &&
       event.message.type === 'TrackStartEvent',
-    { sinceSeq: beforeKill, timeoutMs: 15_000 },
+    { sinceSeq: beforeKill, timeoutMs: 20_000 },
   );
   const botB = resumed.userId ?? '';
   const agentB = [...registry.agentIdsInGuild(entry.guild.guildId)].find(
@@ -283,14 +282,14 @@ export async function runFailoverScenario(
   );
   const title =
     resumed.message.op === 'event' && 'track' in resumed.message ? resumed.message.track.info.title : '?';
-  if (!agentB || registry.get(agentB)?.runnerId !== runnerB.runnerId)
+  if (registry.get(agentA.agentId))
     summary.errors.push(
-      `failover in ${entry.name}: the queue resumed on ${tagOf(botB)}, not on runner ${runnerB.name}`,
+      `failover in ${entry.name}: the suspended agent ${agentA.agentId} is still connected`,
     );
   const now = musicSessions(controller).find((s) => s.guildId === entry.guild.guildId);
-  if (now?.agentId !== agentB)
+  if (!agentB || now?.agentId !== agentB)
     summary.errors.push(
-      `failover in ${entry.name}: the session is on ${now?.agentId ?? 'no agent'}, not ${agentB}`,
+      `failover in ${entry.name}: the session is on ${now?.agentId ?? 'no agent'}, not ${agentB ?? tagOf(botB)}`,
     );
   await until('the failover notice in the text channel', 10_000, () =>
     discord.control
@@ -298,7 +297,7 @@ export async function runFailoverScenario(
       .some((message) => typeof message.content === 'string' && message.content.startsWith('🔁 ')),
   );
   say(
-    `▶ failover: ${tagOf(botB)} (runner ${runnerB.name}) took the session over and resumed **${title}** — TrackStartEvent on its player, 🔁 notice in #general`,
+    `▶ failover: ${tagOf(botB)} took the session over and resumed **${title}** — TrackStartEvent on its player, 🔁 notice in #general`,
   );
   await until('the resumed queue ending (queue.end from the new agent)', 20_000, () =>
     queueEnds.some((agentId) => agentId === agentB),

@@ -24,15 +24,6 @@ export function emptySummary(): DemoSummary {
   };
 }
 
-/**
- * Steps of the SPEC §11 scenario that later issues build. They are reported in `errors` (so
- * `--once --json` exits 1 until they exist), never faked.
- */
-export const NOT_BUILT_YET: readonly string[] = ['a user hits the slash-command rate limit (issue 6)'];
-
-/** Prefix of every {@link NOT_BUILT_YET} entry in `errors`. */
-export const NOT_BUILT_YET_PREFIX = 'not built yet: ';
-
 /** Runbook metric names of SPEC §8 that `/metrics-app` must expose. */
 export const RUNBOOK_METRICS: readonly string[] = [
   'chopsticks_agent_connected',

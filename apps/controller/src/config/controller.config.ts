@@ -47,6 +47,11 @@ export const controllerEnvSchema = z.object({
   DEPLOY_VERIFY_BACKOFF_MS: env.int(2000, 10, 600_000),
 });
 
+  /**
+   * Without `REDIS_URL`: run the deploy-verification queue on BullMQ's Postgres backend in
+   * `DATABASE_URL` (or the embedded database) instead of disabling it (`npm run demo` sets it).
+   */
+  DEPLOY_QUEUE_POSTGRES: env.boolean(false),
 /** Validated controller configuration. */
 export type ControllerConfig = z.output<typeof controllerEnvSchema>;
 

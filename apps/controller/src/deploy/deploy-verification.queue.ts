@@ -35,8 +35,8 @@ export interface DeployEnqueueResult {
 }
 
 /**
- * Producer side of the deploy-verification queue (`@nestjs/bullmq`). Absent queue (`REDIS_URL`
- * unset) makes every call fail with `VERIFICATION_DISABLED`.
+ * Producer side of the deploy-verification queue (`@nestjs/bullmq`, on Redis or BullMQ's Postgres
+ * backend). Absent queue (no backend) makes every call fail with `VERIFICATION_DISABLED`.
  */
 @Injectable()
 export class DeployVerificationQueue implements OnModuleInit {
@@ -50,7 +50,7 @@ export class DeployVerificationQueue implements OnModuleInit {
   onModuleInit(): void {
     if (!this.queue) {
       this.logger.warn(
-        'REDIS_URL is unset: deploy plans work, but deploy verification jobs are disabled (no queue, no chopsticks_agent_deployments_total updates).',
+        'No deploy queue backend (REDIS_URL unset and the Postgres queue off): deploy plans work, but deploy verification jobs are disabled (no queue, no chopsticks_agent_deployments_total updates).',
       );
     }
   }
@@ -117,7 +117,7 @@ export class DeployVerificationQueue implements OnModuleInit {
     if (!this.queue) {
       throw new DeployException(
         DeployExceptionCode.VerificationDisabled,
-        'Deploy verification is disabled on this controller (REDIS_URL is unset).',
+        'Deploy verification is disabled on this controller (no queue backend).',
       );
     }
     return this.queue;
