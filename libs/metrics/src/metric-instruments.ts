@@ -186,6 +186,14 @@ export class LabelledGauge<L extends LabelSpec> {
   dec(labels: MetricLabels<L>, value = 1): void {
     this.gauge.dec(this.gate.normalize(labels), value);
   }
+
+  /**
+   * Drops the series for `labels` from the exposition: the value is unknown again (e.g. a
+   * dependency nobody can check right now), instead of a stale last value.
+   */
+  remove(labels: MetricLabels<L>): void {
+    this.gauge.remove(this.gate.normalize(labels));
+  }
 }
 
 /** Seconds elapsed since `start` (from `process.hrtime.bigint()`). */

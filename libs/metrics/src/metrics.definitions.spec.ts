@@ -181,6 +181,18 @@ describe('METRIC_DEFINITIONS', () => {
     expect(text).not.toContain('123456789012345678');
   });
 
+  it('drops a labelled gauge series on remove, so an unknown value is not reported as the last one', async () => {
+    const sut = new ChopsticksMetrics({ app: 'agents', defaultMetrics: false });
+    sut.dependencyUp.set({ dependency: 'lavalink' }, 0);
+    sut.dependencyUp.set({ dependency: 'postgres' }, 1);
+
+    sut.dependencyUp.remove({ dependency: 'lavalink' });
+
+    const text = await sut.appText();
+    expect(text).not.toContain('dependency="lavalink"');
+    expect(text).toContain('chopsticks_dependency_up{dependency="postgres"} 1');
+  });
+
   it('throws metric-not-in-app for a metric another app owns', () => {
     const sut = new ChopsticksMetrics({ app: 'dashboard', defaultMetrics: false });
 

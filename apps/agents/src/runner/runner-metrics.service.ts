@@ -12,8 +12,9 @@ export interface RunnerMetricsSources {
 /**
  * Keeps the runner's metrics (`libs/metrics`, app `agents`) current: leases held, lease losses,
  * identities by state, Lavalink nodes by state (a configured node counts as connected when at
- * least one identity's LavalinkManager holds a session on it) and dependency health (postgres =
- * last lease claim succeeded, agent_gateway = control socket welcomed, lavalink = a node up).
+ * least one identity's LavalinkManager holds a session on it; none is counted while no identity
+ * is ready) and dependency health (postgres = last lease claim succeeded, agent_gateway = control
+ * socket welcomed, lavalink = a node up, absent while no identity is ready).
  */
 @Injectable()
 export class RunnerMetrics {
@@ -38,17 +39,21 @@ export class RunnerMetrics {
     m.runnerIdentities.set({ state: 'ready' }, counts.ready);
     m.runnerIdentities.set({ state: 'failed' }, counts.failed);
     const up = new Set<string>();
-    for (const identity of this.identities.ready()) {
+    const ready = this.identities.ready();
+    for (const identity of ready) {
       for (const node of identity.lavalink?.nodeManager.nodes.values() ?? []) {
         if (node.connected && node.sessionId) up.add(node.id);
       }
     }
-    const configured = this.options.lavalinkNodes.length;
+    // Lavalink connections belong to ready identities: without one, nothing is connected and
+    // nothing is down either (a spare runner must not raise ChopsticksLavalinkNodeDown).
+    const configured = ready.length === 0 ? 0 : this.options.lavalinkNodes.length;
     const connected = this.options.lavalinkNodes.filter((node) => up.has(node.id)).length;
     m.lavalinkNodes.set({ state: 'connected' }, connected);
     m.lavalinkNodes.set({ state: 'disconnected' }, configured - connected);
     m.dependencyUp.set({ dependency: 'postgres' }, this.leaseLoop.healthy ? 1 : 0);
     m.dependencyUp.set({ dependency: 'agent_gateway' }, sources.controlConnected ? 1 : 0);
     if (configured > 0) m.dependencyUp.set({ dependency: 'lavalink' }, connected > 0 ? 1 : 0);
+    else m.dependencyUp.remove({ dependency: 'lavalink' });
   }
 }

@@ -19,8 +19,8 @@ export interface LavalinkNodeReport {
  * the last `lavalink.node` event of each owned agent (forgotten when the agent leaves) and
  * reports, per node id, how many agents hold a session on it. A node is reachable when at least
  * one agent reports it connected. Also keeps the controller's `chopsticks_lavalink_nodes{state}`
- * and `chopsticks_dependency_up{dependency="lavalink"}` current (the latter only once any agent
- * reported, so an idle controller never claims "down" before it knows).
+ * and `chopsticks_dependency_up{dependency="lavalink"}` current (the latter only while some agent
+ * reports, so a controller without agents never claims "down" — or a stale "up").
  */
 @Injectable()
 export class LavalinkReports implements OnModuleInit, OnModuleDestroy {
@@ -86,5 +86,6 @@ export class LavalinkReports implements OnModuleInit, OnModuleDestroy {
     this.metrics.lavalinkNodes.set({ state: 'connected' }, connected);
     this.metrics.lavalinkNodes.set({ state: 'disconnected' }, nodes.length - connected);
     if (nodes.length > 0) this.metrics.dependencyUp.set({ dependency: 'lavalink' }, connected > 0 ? 1 : 0);
+    else this.metrics.dependencyUp.remove({ dependency: 'lavalink' });
   }
 }
