@@ -35,6 +35,7 @@ export default async () => {
                 description: 'Items per page (1\u2013200, default 50).',
                 example: 50,
                 minimum: 1,
+                maximum: 200,
               },
             },
             ProblemDto: {
@@ -471,6 +472,7 @@ export default async () => {
                 type: () => Number,
                 description: 'Capacity, 1\u201349 (default 49).',
                 minimum: 1,
+                maximum: 49,
               },
               maxContributionsPerUser: {
                 required: false,
@@ -744,6 +746,7 @@ export default async () => {
                 nullable: true,
                 description: '0 disables idle release; otherwise \u2265 60 seconds.',
                 minimum: 0,
+                maximum: 2678400,
               },
               notifyChannelId: { required: false, type: () => String, nullable: true },
             },

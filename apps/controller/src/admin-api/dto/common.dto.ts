@@ -1,6 +1,5 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../admin-api.constants';
 
 /** A Discord id (snowflake): 17–20 digits. */
 export const SNOWFLAKE = /^\d{17,20}$/;
@@ -22,7 +21,7 @@ export class PageQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @Max(200) // MAX_PAGE_SIZE, literal so the Swagger plugin documents it
   limit?: number;
 }
 

@@ -31,7 +31,7 @@ export class GuildSettingsUpdateDto {
   @ValidateIf((_, value) => value !== null)
   @IsInt()
   @Min(0)
-  @Max(31 * 86_400)
+  @Max(2_678_400) // 31 days
   idleReleaseSeconds?: number | null;
 
   @IsOptional()

@@ -1,4 +1,4 @@
-import { ContributionStatus, MAX_AGENTS_PER_POOL, PoolMemberRole, PoolVisibility } from '@app/pools';
+import { ContributionStatus, PoolMemberRole, PoolVisibility } from '@app/pools';
 import {
   IsEnum,
   IsIn,
@@ -42,7 +42,7 @@ export class PoolCreateDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(MAX_AGENTS_PER_POOL)
+  @Max(49) // MAX_AGENTS_PER_POOL, literal so the Swagger plugin documents it
   maxAgents?: number;
 
   /** Agents one contributor may add, ≥ 0 (default 3). */
