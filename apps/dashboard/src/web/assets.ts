@@ -24,10 +24,10 @@ h2{font-size:1.15rem;margin:1.2em 0 .5em}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
 .card .value{font-size:1.8rem;font-weight:700}
 .card .label{color:var(--muted)}
-.table-wrap{overflow-x:auto;max-width:100%;background:var(--card);border:1px solid var(--line);border-radius:8px}
+.table-wrap{position:relative;overflow-x:auto;max-width:100%;background:var(--card);border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{background:#eef0f4}
+th{background:#eef0f4;overflow-wrap:normal;white-space:nowrap}
 caption{text-align:left;padding:8px;font-weight:600}
 code{font-size:.85em;word-break:break-all}
 form.inline{display:inline}
@@ -76,7 +76,7 @@ export const DASHBOARD_JS = `
     svg.querySelectorAll('polyline').forEach(function (p) { p.remove(); });
     series.forEach(function (s) {
       var points = history.map(function (h, i) {
-        var x = history.length === 1 ? W : (i / (MAX - 1)) * W;
+        var x = W - (history.length - 1 - i) * (W / (MAX - 1));
         return x.toFixed(1) + ',' + (H - h[s.key] * H).toFixed(1);
       }).join(' ');
       var line = document.createElementNS(NS, 'polyline');
