@@ -1079,6 +1079,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       expect(created.status).toBe(201);
       expectDocumented('POST', '/api/v1/api-keys', created);
       expect(created.body.key).toMatch(/^cs_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
+      expect(created.headers.get('cache-control')).toBe('no-store');
       const newKey: string = created.body.key;
       expect((await api('GET', '/api/v1/pools', { key: newKey })).status).toBe(200);
       expectProblem(

@@ -79,14 +79,23 @@ export class AdminApiModule implements OnModuleInit {
     };
   }
 
-  /** Refuses admin API bodies above `bodyLimitBytes` (by Content-Length) before they are read. */
+  /**
+   * Marks every admin API answer `Cache-Control: no-store` and refuses bodies above
+   * `bodyLimitBytes` (by Content-Length) before they are read.
+   */
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify || typeof fastify.addHook !== 'function') return;
     const limit = this.options.bodyLimitBytes;
     fastify.addHook('onRequest', (request, reply, done) => {
+      if (!isAdminApiUrl(request.url)) {
+        done();
+        return;
+      }
+      // Answers can carry a credential shown once (new API keys, runner secrets): never cached.
+      void reply.header('cache-control', 'no-store');
       const length = Number(request.headers['content-length'] ?? 0);
-      if (!isAdminApiUrl(request.url) || !(length > limit)) {
+      if (!(length > limit)) {
         done();
         return;
       }
