@@ -166,6 +166,39 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     expect((await stack.ctx.guilds.get(other.guildId)).idleReleaseSeconds).toBeNull();
   });
 
+  it('streams live snapshots of the managed guild over SSE and ends the stream after logout', async () => {
+    const jar = await loginOverHttp(stack, dashboard, gina);
+    const token = csrfTokenOf(await (await request(jar, `${dashboard.url}/`)).text());
+    const stream = await fetch(`${dashboard.url}/live/events?guild=${managed.guildId}`, {
+      headers: { cookie: jar.header(), accept: 'text/event-stream' },
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('\n\n')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value as Uint8Array, { stream: true });
+    }
+    expect(text).toMatch(/^event: snapshot$/m);
+    const data = JSON.parse(/^data: (.*)$/m.exec(text)![1]) as {
+      agents: { connected: number; ready: number; busy: number };
+      utilization: { overall: number };
+      sessions: unknown[];
+    };
+    expect(data.agents).toEqual({ connected: 0, ready: 0, busy: 0 });
+    expect(data.utilization.overall).toBe(0);
+    expect(data.sessions).toEqual([]);
+
+    const out = await request(jar, `${dashboard.url}/logout`, { method: 'POST', form: { _csrf: token } });
+    expect(out.status).toBe(303);
+    let ended = false;
+    while (!ended) ended = (await reader.read()).done;
+    expect(ended).toBe(true);
+  });
+
   it('logout destroys the session in Redis and the old cookie no longer works', async () => {
     const jar = await loginOverHttp(stack, dashboard, gina);
     const stolen = jar.clone();

@@ -1,7 +1,7 @@
 import { Controller, Inject, MessageEvent, Query, Req, Sse } from '@nestjs/common';
 import { AccessPolicy } from '@app/access';
 import type { FastifyRequest } from 'fastify';
-import { catchError, exhaustMap, from, map, type Observable, of, timer } from 'rxjs';
+import { catchError, exhaustMap, from, map, type Observable, of, takeWhile, timer } from 'rxjs';
 import { viewerOf } from '../auth/viewer';
 import type { DashboardConfig } from '../config/dashboard.config';
 import { DASHBOARD_CONFIG } from '../dashboard.constants';
@@ -13,7 +13,8 @@ import { LiveStateService } from './live-state.service';
  * with an `event: snapshot` (a {@link LiveSnapshot} as JSON) right away and every
  * `DASHBOARD_LIVE_INTERVAL_MS`, filtered to what the viewer may see; `event: problem` with a
  * user-facing message while the controller cannot be read. 401 without a login, 403 for a guild
- * the viewer does not manage.
+ * the viewer does not manage. Before each snapshot the session is looked up in its store again:
+ * after logout (or expiry) the stream ends.
  */
 @Controller('live')
 export class LiveController {
@@ -32,6 +33,8 @@ export class LiveController {
       viewer.assertGuild(guild);
     }
     return timer(0, this.config.DASHBOARD_LIVE_INTERVAL_MS).pipe(
+      exhaustMap(() => from(stillLoggedIn(request))),
+      takeWhile(Boolean),
       exhaustMap(() =>
         from(this.live.snapshot(viewer, guild)).pipe(
           map((snapshot): MessageEvent => ({ type: 'snapshot', data: snapshot })),
@@ -50,4 +53,13 @@ export class LiveController {
       ),
     );
   }
+}
+
+/** True while the request's session still holds a login in the session store. */
+function stillLoggedIn(request: FastifyRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    request.sessionStore.get(request.session.sessionId, (error, stored) => {
+      resolve(!error && Boolean((stored as { login?: unknown } | null | undefined)?.login));
+    });
+  });
 }
