@@ -43,7 +43,7 @@ describe(AdminApiModule.name, () => {
           ];
         });
       });
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await app.close();

@@ -10,7 +10,7 @@ describe('admin API OpenAPI document', () => {
   it('openapi.json equals the document generated from the code (run npm run openapi:generate)', async () => {
     const generated = await formatOpenApiDocument(await generateAdminApiDocument());
     expect(generated).toEqual(readFileSync(join(ROOT, 'openapi.json'), 'utf8'));
-  });
+  }, 60_000);
 
   it('apps/controller/src/metadata.ts equals the Swagger plugin output for the current DTOs and controllers', async () => {
     const generated = await generateAdminApiPluginMetadata(ROOT);
