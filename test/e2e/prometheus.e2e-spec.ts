@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { stringify, parse } from 'yaml';
 import { listeningPort, startHttpApp } from '@app/lifecycle';
-import { findLabelViolations, parseExposition } from '@app/metrics';
+import { findLabelViolations, parseExposition, sampleValue } from '@app/metrics';
 import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
 import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { metricNamesIn } from '../unit/ops/promql';
+import { operator } from '../utils/factories';
 import { freePort, REPO_ROOT } from './support/app-process';
 import { controllerUrl, createStack, type Stack } from './support/stack';
 
@@ -271,6 +272,33 @@ describe('Prometheus against a running stack (O2)', () => {
     expect(named.size).toBeGreaterThan(15);
     expect([...named].filter((name) => !exposed.has(name)).sort()).toEqual([]);
     for (const scrape of scrapes) expect(findLabelViolations(scrape)).toEqual([]);
+  });
+
+  it('O1, O2: a runner whose leases are taken counts the losses, and the lease-loss alert expression turns true', async () => {
+    const runnerMetrics = async () =>
+      (
+        await fetch(`http://127.0.0.1:${stack.runner!.healthPort}/metrics`, {
+          headers: { authorization: `Bearer ${RUNNER_METRICS_TOKEN}` },
+        })
+      ).text();
+    expect(sampleValue(await runnerMetrics(), 'chopsticks_runner_lease_losses_total')).toBe(0);
+    const leaseLoss = alerts.find((rule) => rule.alert === 'ChopsticksRunnerLeaseLoss')!;
+
+    // What `npm run -s cli -- runners revoke` does: the runner's leases are released under it.
+    await stack.ctx.runners.revoke(stack.runnerCredential.runnerId, operator);
+
+    await eventually(
+      async () => (sampleValue(await runnerMetrics(), 'chopsticks_runner_lease_losses_total') ?? 0) >= 2,
+      'the runner to count its two lost leases',
+    );
+    await eventually(
+      async () => (await prometheus.query(leaseLoss.expr)).result.length === 1,
+      'the ChopsticksRunnerLeaseLoss expression to have a result',
+    );
+    await eventually(async () => {
+      const { alerts: active } = await prometheus.api<{ alerts: PromAlert[] }>('alerts');
+      return active.some((alert) => alert.labels.alertname === 'ChopsticksRunnerLeaseLoss');
+    }, 'ChopsticksRunnerLeaseLoss to be pending or firing');
   });
 
   it('O2: the same Prometheus sees agents go away: the no-ready-agents and runner-down expressions turn true', async () => {
