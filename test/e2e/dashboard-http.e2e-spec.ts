@@ -23,10 +23,12 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
   let managed: GuildCreated;
   let other: GuildCreated;
   let gina: string;
+  let olive: string;
 
   beforeAll(async () => {
     stack = await createStack({ agentCount: 1 });
     gina = stack.discord.control.createUser({ username: 'gina' }).userId;
+    olive = stack.discord.control.createUser({ username: 'olive' }).userId;
     const { userId: owner } = stack.discord.control.createUser({ username: 'owner' });
     managed = stack.discord.control.createGuild({
       name: 'Gina Guild',
@@ -40,7 +42,7 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     other = stack.createGuild({ name: 'Other Guild', agents: 'none' });
     stack.discord.control.addMember(other.guildId, gina, []);
     await stack.startController({ ADMIN_API_RATE_LIMIT: '100000' });
-    dashboard = await startDashboard(stack);
+    dashboard = await startDashboard(stack, { botOwnerIds: [olive] });
   });
 
   afterAll(async () => {
@@ -197,6 +199,19 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     let ended = false;
     while (!ended) ended = (await reader.read()).done;
     expect(ended).toBe(true);
+  });
+
+  it('a bot owner (BOT_OWNER_IDS) sees every guild, also ones they are not a member of, and the full audit trail', async () => {
+    const jar = await loginOverHttp(stack, dashboard, olive);
+    const overview = await (await request(jar, `${dashboard.url}/`)).text();
+    expect(overview).toContain('olive (bot owner)');
+    for (const guild of [managed, other]) {
+      const page = await request(jar, `${dashboard.url}/guilds/${guild.guildId}`);
+      expect(page.status).toBe(200);
+    }
+    const audit = await request(jar, `${dashboard.url}/audit`);
+    expect(audit.status).toBe(200);
+    expect(await audit.text()).toContain('guild.settings');
   });
 
   it('logout destroys the session in Redis and the old cookie no longer works', async () => {
