@@ -42,9 +42,9 @@ export class ControllerAppModule {
         verifyBackoffMs: config.DEPLOY_VERIFY_BACKOFF_MS,
       },
       redis: config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.BULLMQ_PREFIX } : undefined,
-    });
       // Without Redis, optionally on BullMQ's Postgres backend (SPEC §11, `npm run demo`).
       postgresQueue: config.DEPLOY_QUEUE_POSTGRES,
+    });
     const sessionRecovery = SessionRecoveryModule.forRoot({
       agentGateway,
       pools,

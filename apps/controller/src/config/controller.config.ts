@@ -45,13 +45,13 @@ export const controllerEnvSchema = z.object({
   DEPLOY_VERIFY_ATTEMPTS: env.int(5, 1, 50),
   /** First retry delay of a deploy job, doubled per attempt (ms). */
   DEPLOY_VERIFY_BACKOFF_MS: env.int(2000, 10, 600_000),
-});
-
   /**
    * Without `REDIS_URL`: run the deploy-verification queue on BullMQ's Postgres backend in
    * `DATABASE_URL` (or the embedded database) instead of disabling it (`npm run demo` sets it).
    */
   DEPLOY_QUEUE_POSTGRES: env.boolean(false),
+});
+
 /** Validated controller configuration. */
 export type ControllerConfig = z.output<typeof controllerEnvSchema>;
 
