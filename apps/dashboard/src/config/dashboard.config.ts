@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from '@app/config';
+import { env, EnvValidationError, parseEnv } from '@app/config';
 import { lifecycleEnvShape } from '@app/lifecycle';
 
 /** Environment of the dashboard process, validated at boot (SPEC §2, §7). */
@@ -53,10 +53,16 @@ export type DashboardConfig = z.output<typeof dashboardEnvSchema>;
 /**
  * Reads and validates the dashboard's environment.
  * @param source the environment (defaults to `process.env`)
- * @throws EnvValidationError naming each missing or malformed variable
+ * @throws EnvValidationError naming each missing or malformed variable, and
+ *   DASHBOARD_SESSION_SECRET when it is unset with `NODE_ENV=production`
  */
 export function loadDashboardConfig(
   source: Record<string, string | undefined> = process.env,
 ): DashboardConfig {
-  return parseEnv(dashboardEnvSchema, source);
+  const config = parseEnv(dashboardEnvSchema, source);
+  if (config.NODE_ENV === 'production' && !config.DASHBOARD_SESSION_SECRET)
+    throw new EnvValidationError([
+      { variable: 'DASHBOARD_SESSION_SECRET', message: 'is required in production (at least 32 characters)' },
+    ]);
+  return config;
 }
