@@ -208,6 +208,15 @@ describe('FunHub API (real HTTP, real Redis)', () => {
     expect(riddle).toMatchObject({ category: 'riddle', answer: expect.any(String) });
     expect(riddle.text).toMatch(/^friend, /);
 
+    const nulls = await post('/api/fun/render', {
+      id: null,
+      category: 'compliment',
+      intensity: null,
+      target: null,
+    });
+    expect(nulls.status).toBe(200);
+    expect(await json(nulls)).toMatchObject({ category: 'compliment' });
+
     const trivia = await json(await post('/api/fun/render', { category: 'trivia', intensity: 2 }));
     expect(trivia.choices).toContain(trivia.answer);
   });
@@ -298,7 +307,11 @@ describe('FunHub API (real HTTP, real Redis)', () => {
 
 describe('FunHub rate limits (real Redis)', () => {
   const started: FunhubUnderTest[] = [];
-  const redis = new Redis(REDIS_URL);
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
 
   afterAll(async () => {
     for (const funhub of started) {

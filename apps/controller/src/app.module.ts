@@ -12,6 +12,7 @@ import { AssistantModule } from './assistant';
 import type { ControllerConfig } from './config/controller.config';
 import { DeployModule } from './deploy';
 import { DiscordModule } from './discord';
+import { FunModule } from './fun';
 import { HealthModule } from './health/health.module';
 import { SessionLedgerModule } from './ledger';
 import { MusicModule } from './music';
@@ -72,6 +73,7 @@ export class ControllerAppModule {
         AccessPolicyModule.forRoot({ botOwnerIds: config.BOT_OWNER_IDS }),
         agentGateway,
         DiscordModule,
+        FunModule,
         music,
         PoolsCommandsModule.forRoot(pools, routing),
         assistant,

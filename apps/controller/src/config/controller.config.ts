@@ -6,6 +6,7 @@ import { poolsEnvShape } from '@app/pools';
 import { adminApiEnvShape } from '../admin-api/admin-api.config';
 import { agentGatewayEnvShape } from '../agent-gateway';
 import { discordEnvShape } from '../discord';
+import { funEnvShape } from '../fun/fun.config';
 
 /**
  * Environment of the controller process, validated at boot (SPEC §2). Unknown values of
@@ -18,6 +19,7 @@ export const controllerEnvSchema = z.object({
   ...agentGatewayEnvShape,
   ...discordEnvShape,
   ...adminApiEnvShape,
+  ...funEnvShape,
   /** Secret: when set, /metrics and /metrics-app require `Authorization: Bearer <token>`. */
   METRICS_TOKEN: env.optionalString(),
   /** HTTP port for /healthz, /readyz, /metrics, /api/v1 and /docs. */

@@ -33,8 +33,8 @@ export interface FunSearchPage {
 
 /** Who a rendered text is about and how to escape it. */
 export interface FunRenderInput {
-  target?: string;
-  actor?: string;
+  target?: string | null;
+  actor?: string | null;
   format: FunTextFormat;
 }
 
@@ -80,9 +80,9 @@ export class FunCatalog {
     const needle = query.q?.trim().toLowerCase();
     const matches = this.variants.filter(
       (variant) =>
-        (query.category === undefined || variant.category === query.category) &&
-        (query.intensity === undefined || variant.intensity === query.intensity) &&
-        (query.tag === undefined || variant.tags.includes(query.tag)) &&
+        (query.category == null || variant.category === query.category) &&
+        (query.intensity == null || variant.intensity === query.intensity) &&
+        (query.tag == null || variant.tags.includes(query.tag)) &&
         (!needle || searchableText(variant).includes(needle)),
     );
     const start = (query.page - 1) * query.pageSize;
@@ -106,11 +106,11 @@ export class FunCatalog {
    * A uniformly random variant of the category (any when omitted) and intensity (any when omitted).
    * @throws FunhubException `no-matching-variant` when nothing matches
    */
-  random(filter: { category?: FunCategory; intensity?: number } = {}): FunVariant {
+  random(filter: { category?: FunCategory | null; intensity?: number | null } = {}): FunVariant {
     const pool = this.variants.filter(
       (variant) =>
-        (filter.category === undefined || variant.category === filter.category) &&
-        (filter.intensity === undefined || variant.intensity === filter.intensity),
+        (filter.category == null || variant.category === filter.category) &&
+        (filter.intensity == null || variant.intensity === filter.intensity),
     );
     if (pool.length === 0) {
       throw new FunhubException(
@@ -158,7 +158,7 @@ export class FunCatalog {
    * take turns in a shuffled order, so a pack of 5 over 5 categories has one of each.
    * @throws FunhubException `no-matching-variant` when no category has a variant at `intensity`
    */
-  pack(input: { count: number; categories?: FunCategory[]; intensity?: number }): FunVariant[] {
+  pack(input: { count: number; categories?: FunCategory[]; intensity?: number | null }): FunVariant[] {
     const categories = shuffle([...new Set(input.categories?.length ? input.categories : FUN_CATEGORIES)]);
     const pools = categories
       .map((category) =>
@@ -166,7 +166,7 @@ export class FunCatalog {
           this.variants.filter(
             (variant) =>
               variant.category === category &&
-              (input.intensity === undefined || variant.intensity === input.intensity),
+              (input.intensity == null || variant.intensity === input.intensity),
           ),
         ),
       )

@@ -15,8 +15,8 @@ export const DEFAULT_ACTOR = 'Someone';
  * (including bidi overrides and zero-width characters) removed, whitespace collapsed, trimmed,
  * and cut to {@link FUN_NAME_MAX_LENGTH} code points. Returns null when nothing is left.
  */
-export function cleanName(value: string | undefined): string | null {
-  if (value === undefined) return null;
+export function cleanName(value: string | null | undefined): string | null {
+  if (value == null) return null;
   const cleaned = value
     .replace(/[\p{Cc}\p{Cf}]/gu, '')
     .replace(/\s+/g, ' ')

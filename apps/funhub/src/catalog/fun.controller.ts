@@ -85,7 +85,8 @@ export class FunController {
   @ApiOkResponse({ type: RenderedFunDto, headers: rateLimitHeaders })
   @ApiNotFoundResponse({ description: 'Unknown id, or nothing matches the filter.', type: FunProblemDto })
   render(@Body() body: FunRenderDto): RenderedFun {
-    if (body.id !== undefined && (body.category !== undefined || body.intensity !== undefined)) {
+    // Optional fields may come as JSON null: null means "not given".
+    if (body.id != null && (body.category != null || body.intensity != null)) {
       throw new FunhubException(
         FunhubErrorCode.InvalidRequest,
         'Give either id, or category and/or intensity — not both.',
@@ -93,7 +94,7 @@ export class FunController {
       );
     }
     const variant =
-      body.id !== undefined
+      body.id != null
         ? this.catalog.get(body.id)
         : this.catalog.random({ category: body.category, intensity: body.intensity });
     return this.catalog.render(variant, body);
