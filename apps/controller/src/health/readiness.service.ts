@@ -3,20 +3,27 @@ import { type HealthCheckResult, HealthCheckService, type HealthIndicatorResult 
 import { PostgresHealthIndicator, type RedisHealthIndicator } from '@app/lifecycle';
 import { ChopsticksMetrics } from '@app/metrics';
 import { ComponentHealthIndicators } from './component.health';
-import { CONTROLLER_REDIS_HEALTH, READINESS_PROBE_INTERVAL_MS } from './health.constants';
+import {
+  CONTROLLER_REDIS_HEALTH,
+  READINESS_PROBE_INTERVAL_MS,
+  READINESS_RETRY_INTERVAL_MS,
+} from './health.constants';
 import { LavalinkReports } from './lavalink-reports';
 
 type Dependency = 'postgres' | 'redis' | 'discord' | 'agent_gateway';
 
 /**
  * Runs the controller's readiness checks for `/readyz` and keeps
- * `chopsticks_dependency_up{dependency}` current — after every `/readyz` and every
- * {@link READINESS_PROBE_INTERVAL_MS} in the background, so Prometheus sees a dependency go down
- * even when nobody probes `/readyz` (alert ChopsticksDependencyDown).
+ * `chopsticks_dependency_up{dependency}` current — after every `/readyz` and in the background
+ * every {@link READINESS_PROBE_INTERVAL_MS} (every {@link READINESS_RETRY_INTERVAL_MS} while a
+ * required dependency is down, so the gauge follows a recovery and the boot quickly), so
+ * Prometheus sees a dependency go down even when nobody probes `/readyz` (alert
+ * ChopsticksDependencyDown).
  */
 @Injectable()
 export class ReadinessService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
 
   constructor(
     private readonly health: HealthCheckService,
@@ -28,14 +35,28 @@ export class ReadinessService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.check().catch(() => undefined), READINESS_PROBE_INTERVAL_MS);
-    this.timer.unref();
-    void this.check().catch(() => undefined);
+    this.stopped = false;
+    void this.probe();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** One background check; the next follows sooner while something is down (e.g. at boot). */
+  private async probe(): Promise<void> {
+    const allUp = await this.check().then(
+      () => true,
+      () => false,
+    );
+    if (this.stopped) return;
+    this.timer = setTimeout(
+      () => void this.probe(),
+      allUp ? READINESS_PROBE_INTERVAL_MS : READINESS_RETRY_INTERVAL_MS,
+    );
+    this.timer.unref();
   }
 
   /**
