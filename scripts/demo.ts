@@ -550,7 +550,7 @@ function printSummary(
     `  metrics     ${summary.metrics.scraped} families, missing: ${summary.metrics.missing.join(', ') || 'none'}`,
   );
   say('');
-  for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(20)} ${url}`);
+  for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(28)} ${url}`);
   if (summary.errors.length > 0) {
     say('\nFailed steps:');
     for (const error of summary.errors) say(`  ✖ ${error}`);
