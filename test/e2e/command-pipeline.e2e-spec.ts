@@ -11,7 +11,7 @@ import { Client as PgClient } from 'pg';
 import { z } from 'zod';
 import { env, parseEnv } from '@app/config';
 import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
-import { DiscordSandbox } from '@app/sandbox';
+import { DiscordSandbox, type GuildCreated } from '@app/sandbox';
 import { CommandReplyError, DiscordModule, discordEnvShape, InteractionResponder } from '@apps/controller';
 import { freePort } from './support/app-process';
 import { createStack, type Stack, until } from './support/stack';
@@ -131,6 +131,36 @@ describe('Interaction pipeline of the controller (sandbox, Postgres, Redis)', ()
       [carol],
     );
     expect(owned[0].count).toBe('1');
+  });
+
+  it('C2: the same /agents idle_policy in two guilds changes both, and a change back within the window applies (QA6 D-idem-1, D-idem-2)', async () => {
+    const admin = stack.discord.control.createUser({ username: 'idleadmin' }).userId;
+    const guildOf = (name: string) =>
+      stack.discord.control.createGuild({
+        name,
+        ownerId: admin,
+        textChannels: ['general'],
+        members: [stack.controllerBot.botUserId],
+      });
+    const [a, b] = [guildOf('Idle A'), guildOf('Idle B')];
+    const idle = (guild: GuildCreated, minutes: number) =>
+      stack.slash(admin, guild, 'agents', { subcommand: 'idle_policy', options: { minutes } });
+    const stored = async (guild: GuildCreated) =>
+      (await stack.ctx.guilds.get(guild.guildId)).idleReleaseSeconds;
+
+    await idle(a, 7);
+    const inB = await idle(b, 7);
+    expect(inB.original?.content ?? '').not.toMatch(/already handled/);
+    expect(await stored(b)).toBe(420);
+
+    // 7 → 10 → 7 in guild A within the window (five /agents in all: under the 5/60 limit).
+    await idle(a, 10);
+    const back = await idle(a, 7);
+    expect(back.original?.content ?? '').not.toMatch(/already handled/);
+    expect(await stored(a)).toBe(420);
+    // The very same request again is still a duplicate.
+    const again = await idle(a, 7);
+    expect(again.original?.content).toMatch(/already handled/);
   });
 
   it('C4: /pools create whose database work takes 5 s is deferred in time and finished by an edit', async () => {

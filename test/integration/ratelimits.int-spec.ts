@@ -80,7 +80,7 @@ async function createLimiter(input: {
 
 /** Release gives back the request key of its own claim only; the interaction id stays claimed. */
 async function expectReleasedClaimSemantics(guard: IdempotencyGuard): Promise<void> {
-  const base = { userId: randomUUID(), command: 'pools', fingerprint: 'create(name="Retry")' };
+  const base = { userId: randomUUID(), guildId: '1', command: 'pools', fingerprint: 'create(name="Retry")' };
   const first = { ...base, interactionId: `7${Date.now()}` };
   await expect(guard.claim(first)).resolves.toBe('first');
   await expect(guard.claim({ ...base, interactionId: `${first.interactionId}1` })).resolves.toBe('duplicate');
@@ -93,6 +93,36 @@ async function expectReleasedClaimSemantics(guard: IdempotencyGuard): Promise<vo
   // Releasing a claim that no longer owns the key leaves the newer claim alone.
   await guard.release(first);
   await expect(guard.claim({ ...base, interactionId: `${first.interactionId}3` })).resolves.toBe('duplicate');
+}
+
+let interactionSeq = 0;
+/** A fresh interaction id (snowflake-shaped) per call. */
+const nextInteractionId = () => `8${Date.now()}${(interactionSeq += 1)}`;
+
+/**
+ * The request window remembers the user's LAST request of a command in a guild: a repeat of it is
+ * a duplicate, a change back after another request is not, and another guild is another request.
+ */
+async function expectLastRequestSemantics(guard: IdempotencyGuard): Promise<void> {
+  const userId = randomUUID();
+  const idle = (guildId: string, minutes: number) =>
+    guard.claim({
+      interactionId: nextInteractionId(),
+      userId,
+      guildId,
+      command: 'agents',
+      fingerprint: `idle_policy(minutes=${minutes})`,
+    });
+
+  // QA6 D-idem-2: the same /agents idle_policy minutes:7 in guild A, then in guild B.
+  await expect(idle('100', 7)).resolves.toBe('first');
+  await expect(idle('200', 7)).resolves.toBe('first');
+  await expect(idle('200', 7)).resolves.toBe('duplicate');
+  // QA6 D-idem-1: 5 → 10 → 5 within the window: the change back applies.
+  await expect(idle('100', 5)).resolves.toBe('first');
+  await expect(idle('100', 10)).resolves.toBe('first');
+  await expect(idle('100', 5)).resolves.toBe('first');
+  await expect(idle('100', 5)).resolves.toBe('duplicate');
 }
 
 /** A Redis server of our own on a free port (`--save ''`: nothing on disk), killable mid-test. */
@@ -195,7 +225,7 @@ describe('RateLimitsModule (real Redis)', () => {
   });
 
   it('C2: the same interaction claimed twice is a duplicate, and so is the same request under a new id', async () => {
-    const base = { userId: randomUUID(), command: 'pools', fingerprint: 'create(name="Main")' };
+    const base = { userId: randomUUID(), guildId: '1', command: 'pools', fingerprint: 'create(name="Main")' };
     const interactionId = String(Date.now());
 
     await expect(sut.guard.claim({ ...base, interactionId })).resolves.toBe('first');
@@ -210,8 +240,11 @@ describe('RateLimitsModule (real Redis)', () => {
   it('a released claim lets the same request through again under a new interaction, never the same one', () =>
     expectReleasedClaimSemantics(sut.guard));
 
+  it('C2: only a repeat of the last request of a command in a guild is a duplicate (another guild, a change back are new)', () =>
+    expectLastRequestSemantics(sut.guard));
+
   it('lets exactly one of 10 concurrent identical mutations through', async () => {
-    const base = { userId: randomUUID(), command: 'agents', fingerprint: 'assign(agent="a")' };
+    const base = { userId: randomUUID(), guildId: '1', command: 'agents', fingerprint: 'assign(agent="a")' };
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => sut.guard.claim({ ...base, interactionId: `9${i}${Date.now()}` })),
     );
@@ -238,7 +271,8 @@ describe('RateLimitsModule without REDIS_URL (in-process stores)', () => {
     });
 
     await expectReleasedClaimSemantics(sut.guard);
-    const claim = { interactionId: '1', userId: user, command: 'pools', fingerprint: 'x' };
+    await expectLastRequestSemantics(sut.guard);
+    const claim = { interactionId: '1', userId: user, guildId: '1', command: 'pools', fingerprint: 'x' };
     await expect(sut.guard.claim(claim)).resolves.toBe('first');
     await expect(sut.guard.claim(claim)).resolves.toBe('duplicate');
   });
@@ -267,6 +301,7 @@ describe('B21: Redis down mid-run', () => {
         const claim = await sut.guard.claim({
           interactionId: '7',
           userId: user,
+          guildId: '1',
           command: 'pools',
           fingerprint: 'x',
         });
@@ -307,4 +342,44 @@ describe('B21: Redis down mid-run', () => {
       }
     },
   );
+});
+
+describe('fail-open outage, then recovery', () => {
+  it('a mutation claimed in memory during the outage stays claimed once Redis is back (same interaction, same request)', async () => {
+    const server = new OwnRedis(await freePort());
+    await server.start();
+    const sut = await createLimiter({
+      redisUrl: server.url,
+      prefix: `test:open:${randomUUID()}`,
+      mode: 'open',
+    });
+    try {
+      const claim = {
+        interactionId: '42',
+        userId: randomUUID(),
+        guildId: '1',
+        command: 'pools',
+        fingerprint: 'create',
+      };
+      await server.stop();
+      await expect(sut.guard.claim(claim)).resolves.toBe('first');
+
+      await server.start();
+      await until(
+        async () => (await sut.throttle.consume(claim.userId, 'music')).allowed && !sut.backend.outage,
+        'recovery',
+      );
+
+      await expect(sut.guard.claim(claim)).resolves.toBe('duplicate');
+      await expect(sut.guard.claim({ ...claim, interactionId: '43' })).resolves.toBe('duplicate');
+      // Another request is new, and it is the last request from then on (kept in Redis).
+      await expect(sut.guard.claim({ ...claim, interactionId: '44', fingerprint: 'delete' })).resolves.toBe(
+        'first',
+      );
+      await expect(sut.guard.claim({ ...claim, interactionId: '45' })).resolves.toBe('first');
+    } finally {
+      await sut.close();
+      await server.stop();
+    }
+  });
 });

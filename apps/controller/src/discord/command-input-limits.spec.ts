@@ -3,6 +3,7 @@ import {
   checkInputLimits,
   COMMAND_STRING_OPTION_MAX_LENGTH,
   optionsFingerprint,
+  requestFingerprint,
 } from './command-input-limits';
 
 const sub = (name: string, options: CommandInteractionOption[]): CommandInteractionOption => ({
@@ -47,5 +48,17 @@ describe(optionsFingerprint.name, () => {
 
     expect(a).toBe(b);
     expect(a).not.toBe(c);
+  });
+});
+
+describe(requestFingerprint.name, () => {
+  it('tells the same options apart by the channel and the voice channel the command acts on implicitly', () => {
+    const release = [sub('release', [])];
+    const inV1 = requestFingerprint(release, { channelId: '10', voiceChannelId: '21' });
+
+    expect(requestFingerprint(release, { channelId: '10', voiceChannelId: '21' })).toBe(inV1);
+    expect(requestFingerprint(release, { channelId: '10', voiceChannelId: '22' })).not.toBe(inV1);
+    expect(requestFingerprint(release, { channelId: '11', voiceChannelId: '21' })).not.toBe(inV1);
+    expect(requestFingerprint(release, { channelId: '10', voiceChannelId: null })).not.toBe(inV1);
   });
 });

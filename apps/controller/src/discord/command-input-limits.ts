@@ -50,3 +50,23 @@ export function optionsFingerprint(given: readonly CommandInteractionOption[]): 
     })
     .join(',');
 }
+
+/** Where a command runs, for commands that act on it implicitly (e.g. `/agents release` without `channel`). */
+export interface RequestContext {
+  /** Channel the command was used in. */
+  channelId: string | null;
+  /** The member's current voice channel, null when not in voice (or unknown). */
+  voiceChannelId: string | null;
+}
+
+/**
+ * {@link optionsFingerprint} plus the context the command may act on implicitly: the same options
+ * from another channel, or while the member sits in another voice channel, are another request.
+ * Input of the idempotency guard (which keys by user + guild + command).
+ */
+export function requestFingerprint(
+  given: readonly CommandInteractionOption[],
+  context: RequestContext,
+): string {
+  return `${optionsFingerprint(given)}|channel=${context.channelId ?? '-'}|voice=${context.voiceChannelId ?? '-'}`;
+}

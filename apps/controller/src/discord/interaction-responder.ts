@@ -11,7 +11,7 @@ import {
 import { withLogContext } from '@app/lifecycle';
 import { ChopsticksMetrics } from '@app/metrics';
 import { CommandThrottle, IdempotencyGuard, type MutationClaim } from '@app/ratelimits';
-import { checkInputLimits, optionsFingerprint } from './command-input-limits';
+import { checkInputLimits, requestFingerprint } from './command-input-limits';
 
 /** Top-level slash commands, as labelled in `chopsticks_command*` metrics. */
 export type CommandName = 'agents' | 'pools' | 'music' | 'assistant' | 'fun';
@@ -53,9 +53,10 @@ export interface InteractionHandle {
 /** Options of {@link InteractionResponder.run}. */
 export interface RunOptions {
   /**
-   * The command changes state (creates, assigns, revokes, …): it runs once per interaction id and
-   * once per user + command + options within `IDEMPOTENCY_WINDOW_SECONDS`; a repeat is answered
-   * as a duplicate without calling the handler.
+   * The command changes state (creates, assigns, revokes, …): it runs once per interaction id, and
+   * a repeat of the user's last request of this command in this guild (same options, channel and
+   * voice channel) within `IDEMPOTENCY_WINDOW_SECONDS` is answered as a duplicate without calling
+   * the handler.
    */
   mutation?: boolean;
 }
@@ -276,8 +277,12 @@ export class InteractionResponder {
     const claim: MutationClaim = {
       interactionId: interaction.id,
       userId: interaction.user.id,
+      guildId: interaction.guildId,
       command,
-      fingerprint: optionsFingerprint(interaction.options.data),
+      fingerprint: requestFingerprint(interaction.options.data, {
+        channelId: interaction.channelId,
+        voiceChannelId: interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId ?? null,
+      }),
     };
     switch (await this.idempotency.claim(claim)) {
       case 'first':
