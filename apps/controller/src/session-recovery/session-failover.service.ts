@@ -44,6 +44,12 @@ export interface SessionFailoverEvents extends Record<string, unknown> {
  * Assistant sessions end with a notice (no failover). Until the new agent is bound a lookup
  * answers `agent-offline`; afterwards it returns the new agent (A6). Nothing happens while the
  * controller itself shuts down.
+ *
+ * One failover per session key at a time: when the agent a failover just allocated dies while
+ * `session.resume` is in flight (or before its answer is handled), its release starts no failover
+ * of its own — the running one sees the resume fail and tries the next agent — so the channel gets
+ * one truthful notice and the ledger one failover row. A takeover agent that dies after taking over
+ * is failed over again, after the running failover of that key has finished.
  */
 @Injectable()
 export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -53,6 +59,12 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
   private readonly unsubscribers: (() => void)[] = [];
   private readonly pending: { session: Session; diedAt: number }[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Sessions a failover allocated whose `session.resume` is not settled yet (by session id). */
+  private readonly resuming = new Set<string>();
+  /** Of those, the ones whose agent was lost meanwhile (the failover tries the next agent). */
+  private readonly lostWhileResuming = new Set<string>();
+  /** The failover running per session key (`guildId:voiceChannelId:kind`); later ones wait for it. */
+  private readonly running = new Map<string, Promise<FailoverResult>>();
   private scheduled: NodeJS.Immediate | null = null;
   private stopping = false;
 
@@ -71,6 +83,14 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
     this.unsubscribers.push(
       this.sessions.events.on('session.released', ({ session, reason }) => {
         if (reason !== ReleaseReason.AgentOffline || this.stopping) return;
+        if (this.resuming.has(session.sessionId)) {
+          // The failover that allocated this session retries with another agent.
+          this.lostWhileResuming.add(session.sessionId);
+          this.logger.log(
+            `takeover agent ${session.agentId} was lost during session.resume in ${session.guildId}/${session.voiceChannelId}; its failover tries the next agent`,
+          );
+          return;
+        }
         this.pending.push({ session, diedAt: Date.now() });
         this.scheduled ??= setImmediate(() => this.drainPending());
       }),
@@ -95,15 +115,27 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
   }
 
   /**
-   * Hands a lost music session to another agent of its guild.
+   * Hands a lost music session to another agent of its guild. Waits for a failover of the same
+   * session key that is still running (one at a time per key).
    * @param lost the released session of the dead agent
    * @param diedAt epoch ms the agent was lost (the queue position is estimated for this moment)
    * @returns the outcome; never throws (failures are logged, counted and told to the channel)
    */
-  async failover(lost: Session, diedAt: number): Promise<FailoverResult> {
-    const result = await this.takeOver(lost, diedAt);
-    this.failoverEvents.emit('session.failover', { lost, result, diedAt, finishedAt: Date.now() });
-    return result;
+  failover(lost: Session, diedAt: number): Promise<FailoverResult> {
+    const key = `${lost.guildId}:${lost.voiceChannelId}:${lost.kind}`;
+    const previous = this.running.get(key);
+    const run = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const result = await this.takeOver(lost, diedAt);
+        this.failoverEvents.emit('session.failover', { lost, result, diedAt, finishedAt: Date.now() });
+        return result;
+      })
+      .finally(() => {
+        if (this.running.get(key) === run) this.running.delete(key);
+      });
+    this.running.set(key, run);
+    return run;
   }
 
   private async takeOver(lost: Session, diedAt: number): Promise<FailoverResult> {
@@ -150,13 +182,19 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
         return { outcome: 'failed', agentId: null, queue };
       }
       const session = allocation.session;
+      this.resuming.add(session.sessionId);
       try {
-        const result = await this.rpc.call(session.agentId, 'session.resume', {
-          guildId: lost.guildId,
-          voiceChannelId: lost.voiceChannelId,
-          ...(lost.textChannelId ? { textChannelId: lost.textChannelId } : {}),
-          queue,
-        });
+        const result = await this.rpc
+          .call(session.agentId, 'session.resume', {
+            guildId: lost.guildId,
+            voiceChannelId: lost.voiceChannelId,
+            ...(lost.textChannelId ? { textChannelId: lost.textChannelId } : {}),
+            queue,
+          })
+          .finally(() => this.resuming.delete(session.sessionId));
+        if (this.lostWhileResuming.delete(session.sessionId)) {
+          throw new Error(`agent ${session.agentId} was lost before its session.resume answer was handled`);
+        }
         this.sessions.touch(session.sessionId);
         const resumed = !result.resumed
           ? ' and took over the queue'
@@ -175,6 +213,7 @@ export class SessionFailoverService implements OnModuleInit, OnModuleDestroy, Be
         this.logger.warn(
           `session.resume on ${session.agentId} failed (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`,
         );
+        this.lostWhileResuming.delete(session.sessionId);
         this.allocator.release(session.sessionId, ReleaseReason.Failover);
       }
     }
