@@ -68,3 +68,5 @@ export {
   setupAdminApiDocs,
 } from './admin-api';
 export type { AdminApiOptions } from './admin-api';
+export { FunErrorCode, FunException, FunhubClient, FunModule, funErrorSentence } from './fun';
+export type { FunhubClientOptions, FunRendered, FunRenderRequest } from './fun';
