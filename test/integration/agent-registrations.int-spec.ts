@@ -207,13 +207,34 @@ describe(AgentRegistrationsService.name, () => {
     });
   });
 
-  it('rejecting a contribution revokes the agent and erases its token', async () => {
+  it('rejecting a contribution erases the pending registration (token included) and leaves the bot registrable again (QA6)', async () => {
     const { pool, ownerId } = await ownPool();
-    const pending = await sut.register(agentInput(pool.id), user(snowflake()));
-    await sut.rejectContribution(pending.contribution!.id, user(ownerId));
-    const stored = await row(pending.agent.agentId);
-    expect(stored.status).toBe(AgentStatus.Revoked);
-    expect(stored.tokenCiphertext).toBeNull();
+    const contributor = snowflake();
+    const input = agentInput(pool.id);
+    const pending = await sut.register(input, user(contributor));
+
+    const rejected = await sut.rejectContribution(pending.contribution!.id, user(ownerId));
+
+    expect(rejected).toMatchObject({ status: ContributionStatus.Rejected, decidedBy: ownerId });
+    const left = await ctx.dataSource.query<{ n: string }[]>(
+      'SELECT count(*)::text AS n FROM agent_bots WHERE agent_id = $1',
+      [pending.agent.agentId],
+    );
+    expect(left[0].n).toBe('0');
+    const audit = await ctx.dataSource.query<{ payload: Record<string, string> }[]>(
+      `SELECT payload FROM audit_events WHERE action = 'contribution.reject' AND target_id = $1`,
+      [pending.contribution!.id],
+    );
+    expect(audit[0].payload).toMatchObject({ agentId: pending.agent.agentId, contributedBy: contributor });
+    // The contributor puts the same bot into a pool of their own: it registers (active).
+    const own = await ctx.pools.create(poolInput({ ownerId: contributor }), user(contributor));
+    const again = await sut.register({ ...input, poolId: own.id }, user(contributor));
+    expect(again.agent).toMatchObject({ agentId: pending.agent.agentId, status: AgentStatus.Active });
+    // K3 still holds: a revoked bot stays revoked.
+    await sut.revoke(again.agent.agentId, user(contributor));
+    await expect(sut.register({ ...input, poolId: own.id }, user(contributor))).rejects.toMatchObject({
+      code: PoolsExceptionCode.AgentRevoked,
+    });
   });
 
   it('K5: a failed login marks the agent failed with growing backoff; success returns it to active', async () => {

@@ -384,7 +384,11 @@ export class AgentRegistrationsService {
   }
 
   /**
-   * Rejects a pending contribution; the agent is revoked and its token erased.
+   * Rejects a pending contribution. A rejection is not a revoke: the pending registration (and
+   * with it its ciphertext and the contribution row, `ON DELETE CASCADE`) is deleted in the same
+   * transaction, so the bot can be registered again — in its contributor's own pool, or here
+   * later. The decision stays in the audit log (`contribution.reject` with pool, agent, client
+   * and contributor ids). The returned contribution carries `status: rejected`.
    * @throws PoolsException CONTRIBUTION_NOT_FOUND, CONTRIBUTION_DECIDED, FORBIDDEN
    */
   async rejectContribution(contributionId: string, actor: Actor): Promise<PoolContribution> {
@@ -523,16 +527,17 @@ export class AgentRegistrationsService {
         if (agent.status !== AgentStatus.Pending) assertTransition(agent, AgentStatus.Active);
         await this.assertCapacity(manager, pool);
         agent.status = AgentStatus.Active;
-      } else {
-        agent.status = AgentStatus.Revoked;
-        agent.tokenCiphertext = null;
-        agent.tokenKeyId = null;
       }
-      await manager.save(AgentBot, agent);
       contribution.status = decision;
       contribution.decidedBy = actor.id;
       contribution.decidedAt = new Date();
-      await manager.save(PoolContribution, contribution);
+      if (decision === ContributionStatus.Approved) {
+        await manager.save(AgentBot, agent);
+        await manager.save(PoolContribution, contribution);
+      } else {
+        // Not a revoke (a revoked bot can never come back, K3): the registration goes, token and all.
+        await manager.delete(AgentBot, { agentId: agent.agentId });
+      }
       await this.audit.record(
         {
           actor: actor.id,
@@ -540,7 +545,12 @@ export class AgentRegistrationsService {
           action: decision === ContributionStatus.Approved ? 'contribution.approve' : 'contribution.reject',
           targetType: 'contribution',
           targetId: contributionId,
-          payload: { poolId: pool.id, agentId: agent.agentId },
+          payload: {
+            poolId: pool.id,
+            agentId: agent.agentId,
+            clientId: agent.clientId,
+            contributedBy: contribution.userId,
+          },
         },
         manager,
       );

@@ -476,7 +476,7 @@ export class PoolsContributionsCommands {
           embeds: [
             poolChangedEmbed(
               'Contribution rejected',
-              `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased.`,
+              `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased (the bot can be registered again elsewhere).`,
             ),
           ],
         };
