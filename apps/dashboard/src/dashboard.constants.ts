@@ -2,6 +2,8 @@
 export const DASHBOARD_CONFIG = Symbol('DASHBOARD_CONFIG');
 /** DI token of the dashboard's ioredis client (null when REDIS_URL is unset). */
 export const DASHBOARD_REDIS = Symbol('DASHBOARD_REDIS');
+/** DI token of the provider that registers sessions, CSRF and headers on Fastify at creation. */
+export const DASHBOARD_HTTP = Symbol('DASHBOARD_HTTP');
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'chopsticks_dashboard';
 /** Most pages a list call follows before it stops (200 items each). */

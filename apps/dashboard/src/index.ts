@@ -2,7 +2,6 @@
 export { DashboardAppModule } from './app.module';
 export { dashboardEnvSchema, loadDashboardConfig } from './config/dashboard.config';
 export type { DashboardConfig } from './config/dashboard.config';
-export { configureDashboard } from './web/web-setup';
 export { escapeHtml, html } from './web/html';
 export { summarize } from './live/live-state.service';
 export type { LiveSnapshot } from './live/live-state.service';

@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import { runApp, startHttpApp } from '@app/lifecycle';
 import { DashboardAppModule } from './app.module';
 import { loadDashboardConfig } from './config/dashboard.config';
-import { configureDashboard } from './web/web-setup';
 
 void runApp('dashboard', async () => {
   const config = loadDashboardConfig();
   return startHttpApp(DashboardAppModule.forRoot(config), {
     port: config.DASHBOARD_PORT,
     host: config.HTTP_HOST,
-    configure: (app) => configureDashboard(app, config),
   });
 });

@@ -7,7 +7,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { AccessPolicy } from '@app/access';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -15,12 +16,13 @@ import { AuthController } from '../auth/auth.controller';
 import { DiscordOAuthClient } from '../auth/discord-oauth.client';
 import type { DashboardConfig } from '../config/dashboard.config';
 import { ControllerApiClient } from '../controller-api/controller-api.client';
-import { DASHBOARD_CONFIG, DASHBOARD_REDIS } from '../dashboard.constants';
+import { DASHBOARD_CONFIG, DASHBOARD_HTTP, DASHBOARD_REDIS } from '../dashboard.constants';
 import { LiveController } from '../live/live.controller';
 import { LiveStateService } from '../live/live-state.service';
 import { PagesController } from '../pages/pages.controller';
 import { AssetsController } from './assets.controller';
 import { DashboardExceptionFilter } from './dashboard-exception.filter';
+import { registerDashboardHttp } from './web-setup';
 
 /** Connects the dashboard's Redis client at init and closes it at shutdown. */
 @Injectable()
@@ -50,7 +52,8 @@ class DashboardRedisLifecycle implements OnModuleInit, OnApplicationShutdown {
  * `AccessPolicy` is the one permission rule of `@app/access`; the dashboard only uses its
  * bot-owner and guild-admin checks, which need no database, so its `DataSource` is never
  * initialized (a pool-role query would fail loudly rather than read anything).
- * Needs `configureDashboard` on the Fastify instance for sessions and CSRF.
+ * Sessions, CSRF and security headers are registered on the Fastify instance by the
+ * `DASHBOARD_HTTP` provider while the app is created (see `registerDashboardHttp`).
  */
 @Module({})
 export class DashboardWebModule {
@@ -76,6 +79,14 @@ export class DashboardWebModule {
           provide: AccessPolicy,
           useFactory: () =>
             new AccessPolicy({ botOwnerIds: config.BOT_OWNER_IDS }, new DataSource({ type: 'postgres' })),
+        },
+        {
+          provide: DASHBOARD_HTTP,
+          inject: [HttpAdapterHost, DASHBOARD_REDIS],
+          useFactory: (host: HttpAdapterHost, redis: Redis | null) => {
+            registerDashboardHttp(host.httpAdapter.getInstance<FastifyInstance>(), config, redis);
+            return true;
+          },
         },
         DashboardRedisLifecycle,
         ControllerApiClient,

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifySession from '@fastify/session';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RedisStore } from 'fastify-session-redis-store';
 import type Redis from 'ioredis';
 import type { DashboardConfig } from '../config/dashboard.config';
-import { DASHBOARD_REDIS, SESSION_COOKIE } from '../dashboard.constants';
+import { SESSION_COOKIE } from '../dashboard.constants';
 
 /** Methods that never change anything (no CSRF token needed). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -27,7 +26,9 @@ const CSP = [
 ].join('; ');
 
 /**
- * Registers the dashboard's HTTP plumbing on its Fastify instance (call before `listen`):
+ * Registers the dashboard's HTTP plumbing on its Fastify instance. `DashboardWebModule` calls it
+ * while the app is being created (before Nest registers any route), so every way of booting
+ * `DashboardAppModule` gets it; plugin registrations are queued and load before the routes:
  * - cookies + `@fastify/session`: cookie `chopsticks_dashboard` (HttpOnly, SameSite=Lax, Secure
  *   when `DASHBOARD_PUBLIC_URL` is https, max age `DASHBOARD_SESSION_TTL_SECONDS`), stored in Redis
  *   under `DASHBOARD_SESSION_PREFIX` (fastify-session-redis-store) when `REDIS_URL` is set, else
@@ -37,10 +38,11 @@ const CSP = [
  * - security headers (CSP, nosniff, no framing, no referrer).
  * @throws Error when `NODE_ENV=production` and `DASHBOARD_SESSION_SECRET` is unset
  */
-export async function configureDashboard(
-  app: NestFastifyApplication,
+export function registerDashboardHttp(
+  fastify: FastifyInstance,
   config: DashboardConfig,
-): Promise<void> {
+  redis: Redis | null,
+): void {
   const logger = new Logger('DashboardWeb');
   let secret = config.DASHBOARD_SESSION_SECRET;
   if (!secret) {
@@ -49,7 +51,6 @@ export async function configureDashboard(
     secret = randomBytes(32).toString('base64url');
     logger.warn('DASHBOARD_SESSION_SECRET is unset: using a random secret, sessions end with this process');
   }
-  const redis = app.get<Redis | null>(DASHBOARD_REDIS);
   const store = redis
     ? new RedisStore({
         client: redis,
@@ -63,8 +64,8 @@ export async function configureDashboard(
     );
   else logger.log('dashboard sessions are stored in Redis');
 
-  await app.register(fastifyCookie);
-  await app.register(fastifySession, {
+  void fastify.register(fastifyCookie);
+  void fastify.register(fastifySession, {
     secret,
     cookieName: SESSION_COOKIE,
     saveUninitialized: false,
@@ -78,8 +79,7 @@ export async function configureDashboard(
       maxAge: config.DASHBOARD_SESSION_TTL_SECONDS * 1000,
     },
   });
-  await app.register(fastifyCsrfProtection, { sessionPlugin: '@fastify/session' });
-  const fastify = app.getHttpAdapter().getInstance();
+  void fastify.register(fastifyCsrfProtection, { sessionPlugin: '@fastify/session' });
   fastify.addHook(
     'preHandler',
     (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
