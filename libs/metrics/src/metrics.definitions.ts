@@ -198,10 +198,19 @@ export const METRIC_DEFINITIONS = {
   sessionReleases: {
     type: 'counter',
     name: 'chopsticks_session_releases_total',
-    help: 'Released sessions by kind and reason (idle = the idle sweep).',
+    help: 'Released sessions by kind and reason (idle = the idle sweep; agent-disconnected = a moderator disconnected the agent; error = the agent lost the session).',
     labels: {
       kind: KIND,
-      reason: ['user', 'admin', 'idle', 'channel-empty', 'agent-offline', 'shutdown', 'error'],
+      reason: [
+        'user',
+        'admin',
+        'idle',
+        'channel-empty',
+        'agent-offline',
+        'agent-disconnected',
+        'shutdown',
+        'error',
+      ],
     },
     apps: ['controller'],
   },

@@ -88,6 +88,8 @@ export const agentChangeSchema = z.discriminatedUnion('kind', [
     kind: z.literal('voice.moved'),
     guildId: snowflakeSchema,
     voiceChannelId: snowflakeSchema.nullable(),
+    /** The channel the agent left (null = it was in none); absent from older runners. */
+    fromVoiceChannelId: snowflakeSchema.nullable().optional(),
   }),
   z.object({
     kind: z.literal('voice.humans'),
@@ -181,6 +183,11 @@ export const agentEventSchema = z.discriminatedUnion('name', [
     voiceChannelId: snowflakeSchema.nullable(),
     /** Discord voice close code when known (Lavalink WebSocketClosedEvent `code`). */
     code: z.number().int().optional(),
+    /**
+     * True when the agent left because it was asked to (`voice.leave`, `assistant.leave`, drain);
+     * false or absent = disconnected from outside (a moderator, the channel deleted).
+     */
+    requested: z.boolean().optional(),
   }),
   z.object({ name: z.literal('humans.left'), guildId: snowflakeSchema, voiceChannelId: snowflakeSchema }),
   z.object({

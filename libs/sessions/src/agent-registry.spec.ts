@@ -188,4 +188,27 @@ describe(AgentRegistry.name, () => {
     sut.upsert(agentInput());
     expect(seen).toEqual([]);
   });
+
+  it('voice.moved emits agent.voice-moved with the channel left (as reported, else as known)', () => {
+    const VC2 = '200000000000000002';
+    const seen: { to: string | null; from: string | null }[] = [];
+    sut.events.on('agent.voice-moved', ({ voiceChannelId, fromVoiceChannelId }) =>
+      seen.push({ to: voiceChannelId, from: fromVoiceChannelId }),
+    );
+    sut.upsert(agentInput());
+    sut.update('agent1', 'conn-1', { kind: 'voice.moved', guildId: G1, voiceChannelId: VC });
+    sut.update('agent1', 'conn-1', { kind: 'voice.moved', guildId: G1, voiceChannelId: VC2 });
+    sut.update('agent1', 'conn-1', { kind: 'voice.moved', guildId: G1, voiceChannelId: VC2 });
+    sut.update('agent1', 'conn-1', {
+      kind: 'voice.moved',
+      guildId: G1,
+      voiceChannelId: null,
+      fromVoiceChannelId: VC2,
+    });
+    expect(seen).toEqual([
+      { to: VC, from: null },
+      { to: VC2, from: VC },
+      { to: null, from: VC2 },
+    ]);
+  });
 });

@@ -102,6 +102,16 @@ export interface AgentRegistryEvents extends Record<string, unknown> {
   'agent.updated': { agent: LiveAgent };
   /** The agent is no longer a member of `guildId`. */
   'agent.guild-left': { agent: LiveAgent; guildId: string };
+  /**
+   * The agent's voice channel in `guildId` changed (`voice.moved`): `fromVoiceChannelId` is the
+   * channel it left as the agent reported it, else as the registry knew it (null = none).
+   */
+  'agent.voice-moved': {
+    agent: LiveAgent;
+    guildId: string;
+    voiceChannelId: string | null;
+    fromVoiceChannelId: string | null;
+  };
 }
 
 /** Tuning for {@link AgentRegistry}. */
@@ -125,7 +135,7 @@ const EMPTY: ReadonlySet<string> = new Set();
  * update, remove nor re-take it (its calls are no-ops), including when it closes.
  */
 export class AgentRegistry {
-  /** Subscribe to `agent.up`, `agent.down`, `agent.updated`, `agent.guild-left`. */
+  /** Subscribe to `agent.up`, `agent.down`, `agent.updated`, `agent.guild-left`, `agent.voice-moved`. */
   readonly events = new TypedEmitter<AgentRegistryEvents>(AgentRegistry.name);
 
   private readonly agents = new Map<string, AgentRecord>();
@@ -270,10 +280,20 @@ export class AgentRegistry {
         this.events.emit('agent.updated', { agent: record });
         this.events.emit('agent.guild-left', { agent: record, guildId: change.guildId });
         return true;
-      case 'voice.moved':
+      case 'voice.moved': {
+        const from = change.fromVoiceChannelId ?? record.voiceChannels.get(change.guildId) ?? null;
         if (change.voiceChannelId) record.voiceChannels.set(change.guildId, change.voiceChannelId);
         else record.voiceChannels.delete(change.guildId);
-        break;
+        this.events.emit('agent.updated', { agent: record });
+        if (from !== change.voiceChannelId)
+          this.events.emit('agent.voice-moved', {
+            agent: record,
+            guildId: change.guildId,
+            voiceChannelId: change.voiceChannelId,
+            fromVoiceChannelId: from,
+          });
+        return true;
+      }
       case 'voice.humans':
         return true;
     }

@@ -182,4 +182,27 @@ describe(SessionRegistry.name, () => {
       error: ProtocolErrorCode.AgentOffline,
     });
   });
+
+  it('move re-keys a session to another channel of its guild (same id), emits session.moved, and refuses a taken channel', () => {
+    const moved: { sessionId: string; from: string }[] = [];
+    sut.events.on('session.moved', ({ session, fromVoiceChannelId }) =>
+      moved.push({ sessionId: session.sessionId, from: fromVoiceChannelId }),
+    );
+    const session = sut.bind(bindInput());
+    now += 1_000;
+    expect(sut.move(session.sessionId, VC2)).toBe(session);
+    expect(sut.get({ guildId: G1, voiceChannelId: VC1, kind: 'music' })).toBeUndefined();
+    expect(sut.get({ guildId: G1, voiceChannelId: VC2, kind: 'music' })).toBe(session);
+    expect(sut.agentSessionInGuild('agent1', G1)).toMatchObject({ voiceChannelId: VC2, lastActivityAt: now });
+    expect(moved).toEqual([{ sessionId: session.sessionId, from: VC1 }]);
+    expect(sut.move(session.sessionId, VC2)).toBeUndefined();
+
+    sut.bind(bindInput({ agentId: 'agent2', voiceChannelId: VC1 }));
+    const error = thrownBy(() => sut.move(session.sessionId, VC1));
+    expect(error).toBeInstanceOf(SessionsException);
+    expect((error as SessionsException).code).toBe(SessionsErrorCode.SessionKeyTaken);
+    expect(sut.get({ guildId: G1, voiceChannelId: VC2, kind: 'music' })).toBe(session);
+    expect(sut.release(session.sessionId, ReleaseReason.AgentDisconnected)).toBe(session);
+    expect(sut.size).toBe(1);
+  });
 });

@@ -85,6 +85,8 @@ export interface SessionRegistryEvents extends Record<string, unknown> {
   'session.bound': { session: Session; origin: SessionOrigin; allocationSeconds: number | null };
   /** `actor`: Discord user id of whoever asked for the release, when the caller knew it. */
   'session.released': { session: Session; reason: ReleaseReason; actor: string | null };
+  /** The session followed its agent to another voice channel of the guild (same session id). */
+  'session.moved': { session: Session; fromVoiceChannelId: string };
 }
 
 /** Tuning for {@link SessionRegistry}. */
@@ -121,7 +123,7 @@ const NO_SESSIONS: readonly Session[] = [];
  * while so a lookup learns `agent-offline` (ACCEPTANCE A6).
  */
 export class SessionRegistry {
-  /** Subscribe to `session.bound` and `session.released`. */
+  /** Subscribe to `session.bound`, `session.released` and `session.moved`. */
   readonly events = new TypedEmitter<SessionRegistryEvents>(SessionRegistry.name);
 
   private readonly byId = new Map<string, SessionRecord>();
@@ -297,6 +299,42 @@ export class SessionRegistry {
     const released = [...sessions];
     for (const record of released) this.releaseRecord(record, reason);
     return released;
+  }
+
+  /**
+   * Re-keys a live session to another voice channel of its guild (its agent was moved there by a
+   * moderator): same session id, agent and owner. Emits `session.moved`. Returns the session, or
+   * undefined when there is no such session or it already is in that channel.
+   * @throws SessionsException `session-key-taken` when the target channel has a session of that kind
+   */
+  move(sessionId: string, voiceChannelId: string): Session | undefined {
+    const record = this.byId.get(sessionId);
+    if (!record || record.voiceChannelId === voiceChannelId) return undefined;
+    const guild = this.guildFor(record.guildId);
+    let target = guild.channels.get(voiceChannelId);
+    if (target?.[record.kind]) {
+      throw new SessionsException(
+        SessionsErrorCode.SessionKeyTaken,
+        `a ${record.kind} session already exists for voice channel ${voiceChannelId}`,
+      );
+    }
+    if (!target) {
+      target = { music: null, assistant: null };
+      guild.channels.set(voiceChannelId, target);
+    }
+    const fromVoiceChannelId = record.voiceChannelId;
+    const source = guild.channels.get(fromVoiceChannelId);
+    if (source) {
+      source[record.kind] = null;
+      if (!source.music && !source.assistant) guild.channels.delete(fromVoiceChannelId);
+    }
+    target[record.kind] = record;
+    record.voiceChannelId = voiceChannelId;
+    record.humans = null;
+    record.lastActivityAt = this.clock();
+    if (this.tombstones.size > 0) this.tombstones.delete(keyString(record));
+    this.events.emit('session.moved', { session: record, fromVoiceChannelId });
+    return record;
   }
 
   /** Marks activity on a session (commands, track start) at now. */

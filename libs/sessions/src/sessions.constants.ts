@@ -32,6 +32,10 @@ export const ReleaseReason = {
   HumansLeft: 'humans-left',
   /** The agent disconnected or was removed. */
   AgentOffline: 'agent-offline',
+  /** The agent was disconnected from voice from outside (a moderator, the channel deleted). */
+  AgentDisconnected: 'agent-disconnected',
+  /** The agent no longer holds the session (its player could not be kept or rebuilt). */
+  SessionLost: 'session-lost',
   /** The agent is no longer a member of the guild. */
   AgentLeftGuild: 'agent-left-guild',
   /** Playback ended (queue end, stop). */

@@ -56,6 +56,9 @@ export interface AgentIdentityOptions {
  */
 export const AGENT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates];
 
+/** How long after `voice.leave`/`assistant.leave` a voice disconnect counts as asked for (ms). */
+const REQUESTED_LEAVE_WINDOW_MS = 15_000;
+
 /**
  * One agent Discord identity inside the runner: its own discord.js `Client` (minimal caches:
  * guilds, channels, voice states and the members in voice; sweepers for the rest) and its own
@@ -75,8 +78,10 @@ export class AgentIdentity {
   private shardUp = true;
   /** User ids known to be bots (from GUILD_CREATE members and VOICE_STATE_UPDATE members). */
   private readonly bots = new Set<string>();
-  /** Humans in the bot's voice channel, per guild, as last reported. */
-  private readonly humans = new Map<string, number>();
+  /** Humans in the bot's voice channel, per guild, as last reported (and the channel counted). */
+  private readonly humans = new Map<string, { channelId: string; humans: number }>();
+  /** guildId → epoch ms until which a voice disconnect there counts as asked for (`requested`). */
+  private readonly requestedLeaves = new Map<string, number>();
 
   constructor(private readonly options: AgentIdentityOptions) {
     this.logger = new Logger(`${AgentIdentity.name}:${options.agentId}`);
@@ -259,6 +264,7 @@ export class AgentIdentity {
       case 'voice.join':
         return this.requireMusic().join(request.params);
       case 'voice.leave':
+        this.expectLeave(request.params.guildId);
         return { left: await this.leave(request.params.guildId) };
       case 'music.play':
         return this.requireMusic().play(request.params);
@@ -295,6 +301,7 @@ export class AgentIdentity {
       case 'assistant.say':
         return this.requireAssistant(request.op).say(request.params);
       case 'assistant.leave':
+        this.expectLeave(request.params.guildId);
         return { left: await this.requireAssistant(request.op).leave(request.params.guildId) };
       case 'assistant.status':
         return this.requireAssistant(request.op).status(request.params.guildId);
@@ -330,6 +337,18 @@ export class AgentIdentity {
       d: { guild_id: guildId, channel_id: null, self_mute: false, self_deaf: false },
     });
     return true;
+  }
+
+  /** Marks the next voice disconnect in `guildId` (within 15 s) as one the agent was asked for. */
+  private expectLeave(guildId: string): void {
+    this.requestedLeaves.set(guildId, Date.now() + REQUESTED_LEAVE_WINDOW_MS);
+  }
+
+  /** Whether a disconnect in `guildId` now was asked for (consumes the mark). */
+  private leaveWasRequested(guildId: string): boolean {
+    const until = this.requestedLeaves.get(guildId);
+    this.requestedLeaves.delete(guildId);
+    return this.stopped || (until !== undefined && until >= Date.now());
   }
 
   private requireMusic(): AgentMusic {
@@ -472,19 +491,24 @@ export class AgentIdentity {
         kind: 'voice.moved',
         guildId: after.guild.id,
         voiceChannelId: after.channelId,
+        fromVoiceChannelId: before.channelId,
       });
       if (after.channelId === null && before.channelId !== null) {
         this.options.sink.event(this.agentId, {
           name: 'voice.disconnected',
           guildId: after.guild.id,
           voiceChannelId: before.channelId,
+          requested: this.leaveWasRequested(after.guild.id),
         });
       }
     }
     this.countHumans(after.guild);
   }
 
-  /** Reports the humans left in the bot's voice channel; 0 means the last human left. */
+  /**
+   * Reports the humans in the bot's voice channel; `humans.left` when the last human left it (not
+   * when the bot was moved into an empty channel).
+   */
   private countHumans(guild: Guild): void {
     const me = this.client?.user?.id;
     const channelId = me ? guild.voiceStates.cache.get(me)?.channelId : null;
@@ -499,9 +523,11 @@ export class AgentIdentity {
         !this.bots.has(state.id) &&
         !state.member?.user.bot,
     ).size;
-    const previous = this.humans.get(guild.id);
+    const last = this.humans.get(guild.id);
+    // After the bot itself moved (a moderator moved it), nobody "left": count afresh.
+    const previous = last?.channelId === channelId ? last.humans : undefined;
     if (previous === humans) return;
-    this.humans.set(guild.id, humans);
+    this.humans.set(guild.id, { channelId, humans });
     this.options.sink.update(this.agentId, {
       kind: 'voice.humans',
       guildId: guild.id,
@@ -550,6 +576,8 @@ export class AgentIdentity {
       sink.event(id, { name: 'queue.end', guildId: player.guildId });
       sink.sessions(id, this.sessions());
     });
+    // A moderator moved the agent: lavalink-client moved the player along; report the new channel.
+    manager.on('playerMove', () => sink.sessions(id, this.sessions()));
     manager.on('playerSocketClosed', (player, payload) => {
       sink.event(id, {
         name: 'voice.disconnected',

@@ -5,7 +5,15 @@ import type { AgentEvent } from '@app/protocol';
 import { AgentRegistry, ReleaseReason, type Session, SessionRegistry } from '@app/sessions';
 import { AgentGatewayEvents, AgentRpcClient } from '../agent-gateway';
 
-type ReleaseLabel = 'user' | 'admin' | 'idle' | 'channel-empty' | 'agent-offline' | 'shutdown' | 'error';
+type ReleaseLabel =
+  | 'user'
+  | 'admin'
+  | 'idle'
+  | 'channel-empty'
+  | 'agent-offline'
+  | 'agent-disconnected'
+  | 'shutdown'
+  | 'error';
 
 /** `chopsticks_session_releases_total{reason}` label for a registry release reason. */
 function releaseLabel(reason: ReleaseReason): ReleaseLabel {
@@ -23,6 +31,10 @@ function releaseLabel(reason: ReleaseReason): ReleaseLabel {
     case ReleaseReason.AgentLeftGuild:
     case ReleaseReason.Failover:
       return 'agent-offline';
+    case ReleaseReason.AgentDisconnected:
+      return 'agent-disconnected';
+    case ReleaseReason.SessionLost:
+      return 'error';
     case ReleaseReason.Shutdown:
       return 'shutdown';
   }

@@ -7,9 +7,11 @@ export {
 } from './session-failover.service';
 export { IdleReleaseSweeper, type IdleVerdict } from './idle-release.sweeper';
 export { SessionRestoreService, resolveSessionConflict, type SessionClaim } from './session-restore.service';
+export { VoiceModerationService, type VoiceModerationOutcome } from './voice-moderation.service';
 export { QueueSnapshots, estimateQueue, type ReceivedReport } from './queue-snapshots';
 export {
   DEFAULT_IDLE_RELEASE_SECONDS,
   DEFAULT_IDLE_SWEEP_INTERVAL_SECONDS,
+  DEFAULT_SESSION_RECONCILE_GRACE_SECONDS,
   type SessionRecoveryOptions,
 } from './session-recovery.constants';

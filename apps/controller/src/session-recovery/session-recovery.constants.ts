@@ -10,10 +10,18 @@ export const DEFAULT_IDLE_SWEEP_INTERVAL_SECONDS = 60;
 /** Agents tried per failover before the session is released with a notice. */
 export const FAILOVER_MAX_ATTEMPTS = 2;
 
+/**
+ * How long (s) a session must have been bound, and then missing from its agent's session reports,
+ * before reconciliation ends it as lost (allocations in flight bind before the agent's player exists).
+ */
+export const DEFAULT_SESSION_RECONCILE_GRACE_SECONDS = 15;
+
 /** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`). */
 export interface SessionRecoveryOptions {
   /** Idle threshold (s) for guilds without an override. */
   idleReleaseSeconds: number;
   /** Period of the idle sweep (s). */
   idleSweepIntervalSeconds: number;
+  /** Reconciliation grace (s); default {@link DEFAULT_SESSION_RECONCILE_GRACE_SECONDS}. */
+  sessionReconcileGraceSeconds?: number;
 }

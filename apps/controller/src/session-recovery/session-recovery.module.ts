@@ -6,6 +6,7 @@ import { SessionFailoverService } from './session-failover.service';
 import { SessionNotifier } from './session-notifier';
 import { SESSION_RECOVERY_OPTIONS, type SessionRecoveryOptions } from './session-recovery.constants';
 import { SessionRestoreService } from './session-restore.service';
+import { VoiceModerationService } from './voice-moderation.service';
 
 /** Options of {@link SessionRecoveryModule.forRoot}. */
 export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
@@ -22,7 +23,8 @@ export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
 
 /**
  * Sessions at full strength in the controller (SPEC §5): failover with queue handoff, the idle
- * release sweep and session restore after a controller restart. Needs the global
+ * release sweep, session restore after a controller restart, and sessions that follow or end
+ * when a moderator moves or disconnects their agent. Needs the global
  * `ChopsticksMetrics` and the necord client.
  */
 @Module({})
@@ -39,8 +41,15 @@ export class SessionRecoveryModule {
         SessionFailoverService,
         IdleReleaseSweeper,
         SessionRestoreService,
+        VoiceModerationService,
       ],
-      exports: [SessionFailoverService, IdleReleaseSweeper, SessionRestoreService, QueueSnapshots],
+      exports: [
+        SessionFailoverService,
+        IdleReleaseSweeper,
+        SessionRestoreService,
+        QueueSnapshots,
+        VoiceModerationService,
+      ],
     };
   }
 }
