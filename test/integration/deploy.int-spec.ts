@@ -222,6 +222,27 @@ describe(DeployPlanner.name, () => {
     expect(new Set(sut.invites.map((invite) => invite.agentId)).size).toBe(7);
   });
 
+  it('D2: agents of another pool already in the guild count toward its 49 — 40 from pool A, desired 49 from pool B → 9 invites', async () => {
+    const poolA = await poolWithAgents(40);
+    const poolB = await poolWithAgents(20);
+    const guildId = snowflake();
+    announceInGuild(deploy.registry, poolA.agents, guildId);
+
+    const sut = await deploy.planner.plan({
+      guildId,
+      poolId: poolB.poolId,
+      desiredTotal: 49,
+      actorUserId: poolB.ownerId,
+    });
+
+    expect(sut).toMatchObject({ poolId: poolB.poolId, desiredTotal: 49, present: 40, need: 9, shortfall: 0 });
+    expect(sut.diagnostics).toEqual({ usable: 20, unusable: [] });
+    const poolBIds = new Set(poolB.agents.map((agent) => agent.agentId));
+    expect(sut.invites).toHaveLength(9);
+    for (const invite of sut.invites) expect(poolBIds.has(invite.agentId)).toBe(true);
+    expect(deploy.registry.agentIdsInGuild(guildId).size + sut.invites.length).toBe(49);
+  });
+
   it('D3: active registrations whose tokens cannot be decrypted are unusable and need re-registration', async () => {
     const { ownerId, poolId, agents } = await poolWithAgents(3);
     const otherKeys = await bootDeploy(ctx.db.url, encryptionKey('k9'));

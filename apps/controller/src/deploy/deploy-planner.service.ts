@@ -26,7 +26,7 @@ export interface DeployPlanInput {
   guildId: string;
   /** Pool the agents come from. */
   poolId: string;
-  /** Agents of the pool the guild should hold in total, 0–49. */
+  /** Agents the guild should hold in total (of any pool: Discord's bot limit is per guild), 0–49. */
   desiredTotal: number;
   /** Discord user id asking (pool access is checked for them). */
   actorUserId: string;
@@ -63,7 +63,10 @@ export interface DeployPlan {
   guildId: string;
   poolId: string;
   desiredTotal: number;
-  /** Agents of the pool already in the guild (live agents reporting membership). */
+  /**
+   * Agents already in the guild, of any pool (live agents reporting membership) — they count
+   * toward the guild's 49 (SPEC §5: need = N − agents already in the guild).
+   */
   present: number;
   /** `max(0, desiredTotal − present)`. */
   need: number;
@@ -103,8 +106,9 @@ export class DeployPlanner {
   ) {}
 
   /**
-   * Plans a deploy. "Present" counts the pool's registered agents that are members of the guild
-   * as reported by their runners (`AgentRegistry`).
+   * Plans a deploy. "Present" counts every agent that is a member of the guild as reported by its
+   * runner (`AgentRegistry`), whatever its pool, so the guild never goes past 49 agents; invites
+   * come from the chosen pool's usable registrations not yet in the guild.
    * @throws DeployException DESIRED_TOTAL_TOO_HIGH (above 49; nothing else is read),
    *   INVALID_INPUT, POOL_NOT_ACCESSIBLE (unknown pool, or private and the actor is no member)
    */
@@ -113,7 +117,7 @@ export class DeployPlanner {
     await this.assertAccessible(input);
     const registrations = await this.registrations.list({ poolId: input.poolId });
     const inGuild = this.registry.agentIdsInGuild(input.guildId);
-    const present = registrations.filter((agent) => inGuild.has(agent.agentId)).length;
+    const present = inGuild.size;
     const need = Math.max(0, input.desiredTotal - present);
     const unusable: DeployUnusableAgent[] = [];
     const candidates: AgentRegistrationView[] = [];
