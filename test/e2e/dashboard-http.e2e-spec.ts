@@ -1,4 +1,6 @@
+import { PoolVisibility } from '@app/pools';
 import type { GuildCreated } from '@app/sandbox';
+import { operator, snowflake } from '../utils/factories';
 import {
   CookieJar,
   csrfTokenOf,
@@ -143,6 +145,30 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     expect(saved.status).toBe(303);
     expect(saved.headers.get('location')).toBe(`/guilds/${managed.guildId}?saved=1`);
     expect((await stack.ctx.guilds.get(managed.guildId)).idleReleaseSeconds).toBe(900);
+  });
+
+  it("a guild admin cannot select another owner's private pool (403, nothing saved) but may select a public one", async () => {
+    const secret = await stack.ctx.pools.create(
+      { ownerId: snowflake(), name: 'Secret pool', visibility: PoolVisibility.Private },
+      operator,
+    );
+    const jar = await loginOverHttp(stack, dashboard, gina);
+    const page = await (await request(jar, `${dashboard.url}/guilds/${managed.guildId}`)).text();
+    expect(page).not.toContain('Secret pool');
+    const token = csrfTokenOf(page);
+    const before = await stack.ctx.guilds.get(managed.guildId);
+    const refused = await request(jar, `${dashboard.url}/guilds/${managed.guildId}/settings`, {
+      method: 'POST',
+      form: { selectedPoolId: secret.id, idleMode: 'default', _csrf: token },
+    });
+    expect(refused.status).toBe(403);
+    expect(await stack.ctx.guilds.get(managed.guildId)).toEqual(before);
+    const allowed = await request(jar, `${dashboard.url}/guilds/${managed.guildId}/settings`, {
+      method: 'POST',
+      form: { selectedPoolId: stack.poolId, idleMode: 'custom', idleSeconds: '900', _csrf: token },
+    });
+    expect(allowed.status).toBe(303);
+    expect((await stack.ctx.guilds.get(managed.guildId)).selectedPoolId).toBe(stack.poolId);
   });
 
   it('H5: a guild admin of G only gets 403 on any other guild (page, live stream, settings)', async () => {

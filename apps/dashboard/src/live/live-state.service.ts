@@ -17,6 +17,7 @@ export interface SessionView extends LiveSession {
 export interface LiveSnapshot {
   /** Epoch ms the controller state was read. */
   at: number;
+  /** `busy` = agents holding one of the sessions shown (a guild admin sees only their guilds' sessions). */
   agents: { connected: number; ready: number; busy: number };
   /**
    * Busy ÷ ready agents (0–1), the same rule as `chopsticks_pool_utilization_ratio`: overall,
@@ -114,7 +115,7 @@ export function summarize(
     agents: {
       connected: agents.length,
       ready: ready.length,
-      busy: agents.filter((agent) => busyIds.overall.has(agent.agentId) || agent.sessions > 0).length,
+      busy: agents.filter((agent) => busyIds.overall.has(agent.agentId)).length,
     },
     utilization,
     sessions: sessions

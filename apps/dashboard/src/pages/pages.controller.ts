@@ -242,8 +242,17 @@ export class PagesController {
           'A custom idle time must be a whole number of seconds, 60 or more.',
         );
     }
+    const selectedPoolId = form.data.selectedPoolId === '' ? null : form.data.selectedPoolId;
+    if (selectedPoolId !== null && !viewer.isOwner) {
+      const [pools, current] = await Promise.all([
+        this.visiblePools(viewer),
+        this.api.guildSettings(guildId),
+      ]);
+      if (!pools.some((pool) => pool.id === selectedPoolId) && current.selectedPoolId !== selectedPoolId)
+        throw new DashboardException(DashboardExceptionCode.Forbidden, 'This server cannot use that pool.');
+    }
     await this.api.updateGuildSettings(guildId, {
-      selectedPoolId: form.data.selectedPoolId === '' ? null : form.data.selectedPoolId,
+      selectedPoolId,
       idleReleaseSeconds,
     });
     this.logger.log(`user ${viewer.login.user.id} changed the settings of guild ${guildId}`);
