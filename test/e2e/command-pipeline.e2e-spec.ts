@@ -342,7 +342,7 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
     });
   }
 
-  it('B15: a handler that takes 4 s without deferring is deferred by the watchdog; its answer and its error arrive as edits, a private answer as an ephemeral follow-up', async () => {
+  it('B15: a handler that takes 4 s without deferring is deferred by the watchdog; its answer arrives as an edit, its error and a private answer as ephemeral follow-ups', async () => {
     const bot = sandbox.control.createApplication({ name: 'Fixture B15', username: 'fixtureb15' });
     guildFor(bot.botUserId);
     const { app } = await startFixture(sandbox, bot.token, {});
@@ -351,10 +351,15 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
         () => (sandbox.control.listCommands(bot.applicationId) as { name: string }[]).length === 4,
         'the fixture commands to register',
       );
-      const [done, failed] = await Promise.all([
-        invoke(bot.applicationId, 'slow'),
-        invoke(bot.applicationId, 'slowfail'),
-      ]);
+      const privately = (name: string) =>
+        sandbox.control.invokeSlashCommand({
+          applicationId: bot.applicationId,
+          userId,
+          channelId,
+          name,
+          waitFor: { followUps: 1, timeoutMs: 10_000 },
+        });
+      const [done, failed] = await Promise.all([invoke(bot.applicationId, 'slow'), privately('slowfail')]);
 
       for (const result of [done, failed]) {
         expect(result.error).toBeUndefined();
@@ -362,17 +367,25 @@ describe('InteractionResponder with slow handlers and a Redis outage (sandbox)',
         expect(result.timings.completedMs).toBeGreaterThan(3000);
       }
       expect(done.edits.at(-1)?.content).toBe('Done after 4 s.');
-      expect(failed.edits.at(-1)?.content).toBe('The slow thing failed, sorry.');
+      // An error is personal: an ephemeral follow-up; the public placeholder is deleted (QA6).
+      expect(failed.followUps).toEqual([
+        expect.objectContaining({ content: 'The slow thing failed, sorry.', ephemeral: true }),
+      ]);
+      expect(failed.edits.map((edit) => edit.content)).not.toContain('The slow thing failed, sorry.');
+      const publicMessages = () =>
+        sandbox.control
+          .listMessages(channelId)
+          .filter((message) => ((message.flags as number | undefined) ?? 0) === 0)
+          .map((message) => message.content);
+      await eventually(
+        () => Promise.resolve(!publicMessages().includes('The answer is private; it was sent only to you.')),
+        'the public placeholder to be deleted',
+      );
+      expect(publicMessages()).not.toContain('The slow thing failed, sorry.');
 
       // A private answer after the watchdog's public defer: an ephemeral follow-up, and the
       // public placeholder is deleted (nothing personal lands in the channel).
-      const secret = await sandbox.control.invokeSlashCommand({
-        applicationId: bot.applicationId,
-        userId,
-        channelId,
-        name: 'slowsecret',
-        waitFor: { followUps: 1, timeoutMs: 10_000 },
-      });
+      const secret = await privately('slowsecret');
       expect(secret.error).toBeUndefined();
       expect(secret.followUps).toEqual([
         expect.objectContaining({ content: 'Only you can read this.', ephemeral: true }),

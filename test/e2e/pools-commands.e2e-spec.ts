@@ -253,8 +253,10 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
     // The next allocation follows the selection at once, not after the routing cache expires.
     expect((await routing.forGuild(guild.guildId)).preferredPoolId).toBe(poolOf('dave'));
 
-    // A private pool the admin is not a member of stays hidden.
+    // A private pool the admin is not a member of stays hidden, and the refusal is private (QA6).
     const hidden = await pools('admin', 'select', { pool: poolOf('alice') });
+    expect(hidden.ephemeral).toBe(true);
+    expect(hidden.messages.every((message) => message.ephemeral)).toBe(true);
     expect(contentOf(hidden)).toBe(
       `Pool ${poolOf('alice')} does not exist. See the pools you can use with /pools list.`,
     );

@@ -100,17 +100,19 @@ class InteractionAck {
   }
 
   /**
-   * Gives the final answer: reply, or edit the deferred reply. A private (`ephemeral`) answer
-   * after the watchdog's public defer goes out as an ephemeral follow-up and the public
-   * placeholder is completed with a neutral sentence, then deleted, so personal content never
-   * lands in the channel; an error sentence (`isError`) edits the placeholder.
+   * Gives the final answer: reply, or edit the deferred reply. A private (`ephemeral`) answer —
+   * every error sentence is one — after the watchdog's public defer goes out as an ephemeral
+   * follow-up and the public placeholder is completed with a neutral sentence, then deleted, so
+   * personal content never lands in the channel. After a handler's own public defer the answer
+   * (error included) edits the reply: handlers run their look-ups and permission checks before
+   * deferring publicly.
    */
-  async answer(reply: CommandReply, isError = false): Promise<void> {
+  async answer(reply: CommandReply): Promise<void> {
     this.answering = true;
     if (this.deferring) await this.deferring.catch(() => undefined);
     const interaction = this.interaction;
     if (interaction.deferred || interaction.replied) {
-      if (this.publicByWatchdog && reply.ephemeral && !isError) {
+      if (this.publicByWatchdog && reply.ephemeral) {
         // The first follow-up after a defer completes the deferred message (Discord: "Followup
         // Messages"), so complete it first; then the private follow-up is a message of its own.
         await interaction.editReply({
@@ -153,7 +155,9 @@ class InteractionAck {
  *
  * It acknowledges exactly once (reply, or defer then edit the original response); a watchdog
  * defers on the handler's behalf after {@link AUTO_DEFER_AFTER_MS} so a slow handler still meets
- * Discord's 3 s deadline; an error after a defer edits the reply with the error sentence.
+ * Discord's 3 s deadline. Errors are personal: an error after the watchdog's public defer is an
+ * ephemeral follow-up and the public placeholder is deleted; after a handler's own defer it edits
+ * the reply (handlers defer publicly only once their look-ups and permission checks passed).
  * {@link CommandReplyError}s become their sentence, any other error a generic sentence with an
  * error id that is logged (never a stack trace to the user). Records
  * `chopsticks_command_duration_seconds{command}` and `chopsticks_commands_total{command,status}`.
@@ -208,7 +212,6 @@ export class InteractionResponder {
     let claim: MutationClaim | null = null;
     try {
       let reply: CommandReply;
-      let isError = false;
       try {
         const admission = await this.admit(interaction, command, options);
         if ('refusal' in admission) {
@@ -225,17 +228,16 @@ export class InteractionResponder {
         const content =
           error instanceof CommandReplyError ? error.message : this.unexpected(interaction, command, error);
         reply = { content, ephemeral: true };
-        isError = true;
       }
       try {
-        await ack.answer(reply, isError);
+        await ack.answer(reply);
       } catch (answerError) {
         if (status === 'ok' && !interactionGone(answerError)) {
           // Discord refused the answer itself (e.g. 50035 Invalid Form Body): say so instead.
           status = 'error';
           reply = { content: this.unexpected(interaction, command, answerError), ephemeral: true };
           await ack
-            .answer(reply, true)
+            .answer(reply)
             .catch((retryError: unknown) => this.cannotAnswer(interaction, command, retryError));
         } else {
           this.cannotAnswer(interaction, command, answerError);

@@ -208,8 +208,9 @@ export class PoolsCommands {
         if (!guildId) throw new PoolsCommandException(PoolsCommandErrorCode.GuildOnly);
         this.policy.assertGuildAdmin(call.access);
         const poolId = poolIdOf(options.pool);
-        await call.handle.defer();
+        // Look-up and permission first: a refusal is personal (ephemeral reply), only the change is public.
         const pool = await this.reads.visiblePool(poolId, call);
+        await call.handle.defer();
         await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
         this.routing.invalidate(guildId);
         return {
