@@ -64,6 +64,7 @@ describe('Lavalink nodes', () => {
     const other = holder === stack.lavalink ? second : stack.lavalink;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = holder.control.players({ userId: botUserId })[0];
+    const beforeAt = Date.now();
     expect(other.control.players({ userId: botUserId })).toEqual([]);
 
     await holder.control.nodeDown({ keepSessions: false });
@@ -76,13 +77,16 @@ describe('Lavalink nodes', () => {
     // Keeps playing: not paused, in the same voice channel, and its position advances from about
     // where it was on the dead node.
     const moved = other.control.players({ userId: botUserId })[0];
+    const movedAt = Date.now();
     expect(moved).toMatchObject({
       guildId: guild.guildId,
       paused: false,
       voiceChannelId: guild.channels['Music 1'],
       track: expect.objectContaining({ identifier: before.track?.identifier }),
     });
+    // ... and within 2 s of where the track would be had it never stopped (no jump ahead).
     expect(moved.position).toBeGreaterThanOrEqual(before.position);
+    expect(moved.position).toBeLessThanOrEqual(before.position + (movedAt - beforeAt) + 2_000);
     await until(
       () => (other.control.players({ userId: botUserId })[0]?.position ?? 0) > moved.position,
       'the moved player to advance',

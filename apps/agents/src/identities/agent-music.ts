@@ -59,6 +59,11 @@ export class AgentMusic {
       this.startingPaused.delete(player.guildId);
       host.sessionsChanged();
     });
+    // lavalink-client emits `disconnect` right before it moves the node's players elsewhere
+    // (autoMove), and the move restarts each track from `lastPosition` — the position of the last
+    // playerUpdate, up to one update interval old. Bring it forward to the moment the node went
+    // away so a moved (or later rebuilt) player resumes where it really was (ACCEPTANCE B9, ±2 s).
+    manager.nodeManager.on('disconnect', (node) => this.settlePositions(node.id));
     // Registered before the identity's own trackStart listener, so its report sees the fix.
     manager.on('trackStart', (player) => {
       if (!this.startingPaused.delete(player.guildId)) return;
@@ -99,6 +104,22 @@ export class AgentMusic {
         }
       })();
     });
+  }
+
+  /**
+   * Sets `lastPosition` of every playing (not paused) player on `nodeId` to its estimated position
+   * now (last reported position + wall time since that report), as of now.
+   */
+  private settlePositions(nodeId: string): void {
+    const now = Date.now();
+    for (const player of this.manager.players.values()) {
+      if (player.node?.id !== nodeId || !player.queue.current || player.paused || !player.lastPositionChange)
+        continue;
+      const duration = player.queue.current.info.duration;
+      const estimate = player.lastPosition + (now - player.lastPositionChange);
+      player.lastPosition = duration > 0 ? Math.min(estimate, duration) : estimate;
+      player.lastPositionChange = now;
+    }
   }
 
   private async rebuild(player: Player): Promise<void> {
