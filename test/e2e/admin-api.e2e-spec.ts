@@ -716,8 +716,16 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       const rejected = await api('POST', rejectPath, { key: keys.write.key });
       expect(rejected.status).toBe(200);
       expect(rejected.body.status).toBe('rejected');
-      const agent = await api('GET', `/api/v1/agents/${rejected.body.agentId}`, { key: keys.read.key });
-      expect(agent.body).toMatchObject({ status: 'revoked', tokenMasked: '(erased)' });
+      // Rejecting deletes the pending registration (and its ciphertext), so the bot can be
+      // registered again in any pool; the decision stays in the audit log.
+      const agentPath = `/api/v1/agents/${rejected.body.agentId}`;
+      expectProblem(
+        'GET',
+        agentPath,
+        await api('GET', agentPath, { key: keys.read.key }),
+        404,
+        'AGENT_NOT_FOUND',
+      );
     });
   });
 

@@ -1,4 +1,4 @@
-import { ApiKeyScope, ApiKeysService, AuditService, scopesAllow } from '@app/access';
+import { ApiKeyScope, ApiKeysService, AuditService, isBound, scopesAllow } from '@app/access';
 import { createPoolsTestContext, PoolsTestContext } from '../utils/pools-context';
 
 describe(AuditService.name, () => {
@@ -108,6 +108,30 @@ describe(ApiKeysService.name, () => {
     await expect(
       ctx.dataSource.query(`UPDATE api_keys SET scopes = ARRAY['root'] WHERE id = $1`, [key.id]),
     ).rejects.toThrow(/CHK_api_keys_scopes/);
+  });
+
+  it('stores a guild and pool binding, returns it on verify and list, and validates both ids', async () => {
+    const guildId = '123456789012345678';
+    const bound = await sut.create({
+      name: 'bound',
+      scopes: [ApiKeyScope.Read],
+      guildId,
+      poolId: `pool_${guildId}`,
+      createdBy: 'cli',
+    });
+    expect(bound.key).toMatchObject({ guildId, poolId: `pool_${guildId}` });
+    expect(await sut.verify(bound.secret)).toMatchObject({ guildId, poolId: `pool_${guildId}` });
+    expect((await sut.list()).find((listed) => listed.id === bound.key.id)).toMatchObject({ guildId });
+    expect(isBound(bound.key)).toBe(true);
+    const unbound = await sut.create({ name: 'unbound', scopes: [ApiKeyScope.Read], createdBy: 'cli' });
+    expect(unbound.key).toMatchObject({ guildId: null, poolId: null });
+    expect(isBound(unbound.key)).toBe(false);
+    await expect(
+      sut.create({ name: 'x', scopes: [ApiKeyScope.Read], guildId: 'guild', createdBy: 'cli' }),
+    ).rejects.toThrow(/guild id/);
+    await expect(
+      sut.create({ name: 'x', scopes: [ApiKeyScope.Read], poolId: 'pool one', createdBy: 'cli' }),
+    ).rejects.toThrow(/pool id/);
   });
 
   it('admin implies write implies read', () => {

@@ -350,6 +350,19 @@ export default async () => {
                 minimum: 1,
                 maximum: 3650,
               },
+              guildId: {
+                required: false,
+                type: () => String,
+                description:
+                  "Binds the key to this guild: it then reaches only the guild's settings, sessions, live\nagents, deployments, audit events and ledger rows (other guilds answer 404).",
+              },
+              poolId: {
+                required: false,
+                type: () => String,
+                description:
+                  'Binds the key to this existing pool: it then reaches only the pool, its agents, members and\ncontributions (other pools answer 404).',
+                pattern: '^[A-Za-z0-9_-]{1,64}$',
+              },
             },
             ApiKeyResponseDto: {
               id: { required: true, type: () => String },
@@ -360,6 +373,18 @@ export default async () => {
                 required: true,
                 enum: t['../../../libs/access/src/access.constants'].ApiKeyScope,
                 isArray: true,
+              },
+              guildId: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Guild the key is bound to, or null.',
+              },
+              poolId: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Pool the key is bound to, or null.',
               },
               expiresAt: { required: true, type: () => Date, nullable: true },
               lastUsedAt: { required: true, type: () => Date, nullable: true },
@@ -861,7 +886,8 @@ export default async () => {
                 type: t['./admin-api/dto/api-key.dto'].ApiKeyPageDto,
               },
               create: {
-                summary: 'Creates an API key; the key is in this response only.',
+                summary:
+                  'Creates an API key, optionally bound to a guild and/or an existing pool; the key is in this\nresponse only. Keys that are themselves bound cannot reach this route.',
                 type: t['./admin-api/dto/api-key.dto'].ApiKeyCreatedDto,
               },
               revoke: {
@@ -876,7 +902,8 @@ export default async () => {
           {
             AuditAdminController: {
               list: {
-                summary: 'Audit events newest first, filtered by actor, action, target and time.',
+                summary:
+                  'Audit events newest first, filtered by actor, action, target and time. A key bound to a guild\nor pool sees only the events whose target is that guild or pool.',
                 type: t['./admin-api/dto/audit.dto'].AuditEventPageDto,
               },
             },
@@ -955,7 +982,10 @@ export default async () => {
           import('./admin-api/controllers/pools.controller'),
           {
             PoolsAdminController: {
-              list: { summary: 'Lists every pool, by id.', type: t['./admin-api/dto/pool.dto'].PoolPageDto },
+              list: {
+                summary: 'Lists every pool (a pool-bound key: its pool), by id.',
+                type: t['./admin-api/dto/pool.dto'].PoolPageDto,
+              },
               create: {
                 summary: 'Creates `pool_<ownerId>` owned by a Discord user.',
                 type: t['./admin-api/dto/pool.dto'].PoolResponseDto,

@@ -12,6 +12,10 @@ export interface ApiKeyCreateInput {
   name: string;
   scopes: ApiKeyScope[];
   expiresInDays?: number;
+  /** Binds the key to one guild (Discord snowflake); omit for none. */
+  guildId?: string;
+  /** Binds the key to one pool (`pool_<ownerId>`); omit for none. Existence is the caller's check. */
+  poolId?: string;
   createdBy: string;
   /** Correlation id of the request, copied into the audit event. */
   requestId?: string;
@@ -25,6 +29,10 @@ export interface ApiKeyView {
   /** Masked form of the presented key, e.g. `cs_ab12cd34_****`. */
   masked: string;
   scopes: ApiKeyScope[];
+  /** Guild the key is bound to, or null (see {@link ApiKeyBinding}). */
+  guildId: string | null;
+  /** Pool the key is bound to, or null. */
+  poolId: string | null;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -32,6 +40,19 @@ export interface ApiKeyView {
   createdAt: Date;
 }
 
+/**
+ * Object-level binding of a key (OWASP API1): a key bound to a guild and/or a pool reaches only
+ * objects of that guild or pool; an unbound key (both null) reaches everything its scopes allow.
+ */
+export type ApiKeyBinding = Pick<ApiKeyView, 'guildId' | 'poolId'>;
+
+/** True when the key is bound to a guild or a pool. */
+export function isBound(binding: ApiKeyBinding): boolean {
+  return binding.guildId !== null || binding.poolId !== null;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PRESENTED_KEY = /^cs_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 const NAME_PATTERN = /^[\p{L}\p{N} _.:-]{1,100}$/u;
 
@@ -45,7 +66,8 @@ export class ApiKeysService {
 
   /**
    * Creates a key and returns the presented secret once (`cs_<8 hex>_<43 base64url>`).
-   * @throws AccessException INVALID_INPUT for a bad name, empty/unknown scopes or expiry.
+   * @throws AccessException INVALID_INPUT for a bad name, empty/unknown scopes, expiry, guild id
+   * (not a snowflake) or pool id (not 1–64 of `A-Za-z0-9_-`).
    */
   async create(input: ApiKeyCreateInput, now = new Date()): Promise<{ key: ApiKeyView; secret: string }> {
     if (!NAME_PATTERN.test(input.name)) {
@@ -70,6 +92,18 @@ export class ApiKeysService {
         'The expiry must be a whole number of days between 1 and 3650.',
       );
     }
+    if (input.guildId !== undefined && !SNOWFLAKE.test(input.guildId)) {
+      throw new AccessException(
+        AccessExceptionCode.InvalidInput,
+        'The guild id must be a Discord id (17–20 digits).',
+      );
+    }
+    if (input.poolId !== undefined && !POOL_ID.test(input.poolId)) {
+      throw new AccessException(
+        AccessExceptionCode.InvalidInput,
+        'The pool id must be 1–64 letters, digits, _ or -.',
+      );
+    }
     const prefix = randomBytes(4).toString('hex');
     const secret = generateSecret();
     const expiresAt =
@@ -83,6 +117,8 @@ export class ApiKeysService {
           secretHash: hashSecret(secret),
           scopes: [...new Set(input.scopes)],
           expiresAt,
+          guildId: input.guildId ?? null,
+          poolId: input.poolId ?? null,
           createdBy: input.createdBy,
         }),
       );
@@ -93,7 +129,7 @@ export class ApiKeysService {
           action: 'api-key.create',
           targetType: 'api-key',
           targetId: row.id,
-          payload: { name: row.name, prefix, scopes: row.scopes },
+          payload: { name: row.name, prefix, scopes: row.scopes, guildId: row.guildId, poolId: row.poolId },
         },
         manager,
       );
@@ -159,6 +195,8 @@ function toView(row: ApiKey): ApiKeyView {
     prefix: row.prefix,
     masked: `${API_KEY_TOKEN_PREFIX}_${row.prefix}_****`,
     scopes: row.scopes,
+    guildId: row.guildId,
+    poolId: row.poolId,
     expiresAt: row.expiresAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,

@@ -6,6 +6,9 @@ export const ADMIN_API_PREFIX = 'api/v1';
 /** Reflect-metadata key holding the {@link ApiKeyScope} a route requires (set by `@AdminRoute`). */
 export const ADMIN_API_SCOPE = 'chopsticks:admin-api:scope';
 
+/** Reflect-metadata key holding a route's {@link AdminRouteBinding} (set by `@AdminBinding`). */
+export const ADMIN_API_BINDING = 'chopsticks:admin-api:binding';
+
 /** Base of the RFC 9457 problem `type` URIs; each code appends its kebab-case slug. */
 export const PROBLEM_TYPE_BASE = 'https://chopsticks.dev/problems/';
 

@@ -4,6 +4,11 @@ export enum AdminApiErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   /** The key is valid but lacks the scope the route requires. */
   InsufficientScope = 'INSUFFICIENT_SCOPE',
+  /**
+   * The key is bound to a guild or pool and this route is not about that guild or pool (e.g.
+   * runners, API keys, creating pools). Objects of another guild or pool answer NOT_FOUND instead.
+   */
+  OutsideKeyBinding = 'OUTSIDE_KEY_BINDING',
   /** The key (or client address, for failed logins) exceeded its request budget. */
   RateLimited = 'RATE_LIMITED',
   /** The body, query or path failed validation. */

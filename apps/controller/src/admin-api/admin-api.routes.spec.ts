@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { ApiKeyScope } from '@app/access';
-import { ADMIN_API_PREFIX, ADMIN_API_SCOPE } from './admin-api.constants';
+import { ADMIN_API_BINDING, ADMIN_API_PREFIX, ADMIN_API_SCOPE } from './admin-api.constants';
 import { createAdminApiPreviewApp } from './admin-api.docs';
 import { AdminApiModule } from './admin-api.module';
 
@@ -11,6 +11,7 @@ interface DiscoveredRoute {
   handler: string;
   path: string;
   scope: unknown;
+  binding: unknown;
 }
 
 describe(AdminApiModule.name, () => {
@@ -39,6 +40,7 @@ describe(AdminApiModule.name, () => {
               handler: name,
               path: `${base}/${path}`,
               scope: Reflect.getMetadata(ADMIN_API_SCOPE, handler),
+              binding: Reflect.getMetadata(ADMIN_API_BINDING, handler),
             },
           ];
         });
@@ -55,6 +57,22 @@ describe(AdminApiModule.name, () => {
       (route) => !Object.values(ApiKeyScope).includes(route.scope as ApiKeyScope),
     );
     expect(undeclared.map((route) => `${route.controller}.${route.handler}`)).toEqual([]);
+  });
+
+  it('only routes that are about no guild or pool (runners, API keys, creating a pool) lack @AdminBinding, so bound keys are refused there', () => {
+    const unbound = routes
+      .filter((route) => route.binding === undefined)
+      .map((route) => `${route.controller}.${route.handler}`)
+      .sort();
+    expect(unbound).toEqual([
+      'ApiKeysAdminController.create',
+      'ApiKeysAdminController.list',
+      'ApiKeysAdminController.revoke',
+      'PoolsAdminController.create',
+      'RunnersAdminController.create',
+      'RunnersAdminController.list',
+      'RunnersAdminController.revoke',
+    ]);
   });
 
   it('every route lives under /api/v1', () => {

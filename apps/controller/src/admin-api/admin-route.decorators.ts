@@ -53,7 +53,10 @@ export function AdminRoute(scope: ApiKeyScope): MethodDecorator {
     ApiExtension('x-required-scope', scope),
     ApiProblem(400, 'Invalid input (validation-failed, invalid-input, invalid-cursor).'),
     ApiProblem(401, 'Missing, invalid, revoked or expired API key (unauthenticated).'),
-    ApiProblem(403, `The key lacks the ${scope} scope (insufficient-scope).`),
+    ApiProblem(
+      403,
+      `The key lacks the ${scope} scope (insufficient-scope), or is bound to a guild or pool this route is not about (outside-key-binding).`,
+    ),
     ApiProblem(429, 'Too many requests for this key (rate-limited); see Retry-After.'),
   );
 }

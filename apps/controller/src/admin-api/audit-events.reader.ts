@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditEvent } from '@app/access';
+import { type ApiKeyBinding, AuditEvent } from '@app/access';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE } from './admin-api.constants';
 import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
@@ -28,8 +28,15 @@ const LISTING = 'audit-events';
 export class AuditEventsReader {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** One page of events. @throws AdminApiException INVALID_CURSOR */
-  async page(query: AuditPageQuery): Promise<Page<AuditEvent>> {
+  /**
+   * One page of events. With a bound key's `binding`, only events whose target is the bound guild
+   * (`guild`, id) or pool (`pool`, id) are read, on top of the query's filters.
+   * @throws AdminApiException INVALID_CURSOR
+   */
+  async page(
+    query: AuditPageQuery,
+    binding: ApiKeyBinding = { guildId: null, poolId: null },
+  ): Promise<Page<AuditEvent>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const qb = this.dataSource
       .getRepository(AuditEvent)
@@ -38,6 +45,14 @@ export class AuditEventsReader {
       .orderBy('e.created_at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
+    const targets: string[] = [];
+    if (binding.guildId !== null) targets.push(`(e.target_type = 'guild' AND e.target_id = :boundGuildId)`);
+    if (binding.poolId !== null) targets.push(`(e.target_type = 'pool' AND e.target_id = :boundPoolId)`);
+    if (targets.length > 0)
+      qb.andWhere(`(${targets.join(' OR ')})`, {
+        boundGuildId: binding.guildId,
+        boundPoolId: binding.poolId,
+      });
     if (query.actor) qb.andWhere('e.actor = :actor', { actor: query.actor });
     if (query.action) qb.andWhere('e.action = :action', { action: query.action });
     if (query.targetType) qb.andWhere('e.target_type = :targetType', { targetType: query.targetType });

@@ -49,6 +49,7 @@ export function adminApiStatus(code: AdminApiErrorCode): number {
     case AdminApiErrorCode.Unauthenticated:
       return 401;
     case AdminApiErrorCode.InsufficientScope:
+    case AdminApiErrorCode.OutsideKeyBinding:
       return 403;
     case AdminApiErrorCode.RateLimited:
       return 429;

@@ -109,6 +109,8 @@ export const toApiKeyDto = (key: ApiKeyView): ApiKeyResponseDto => ({
   prefix: key.prefix,
   masked: key.masked,
   scopes: key.scopes,
+  guildId: key.guildId,
+  poolId: key.poolId,
   expiresAt: key.expiresAt,
   lastUsedAt: key.lastUsedAt,
   revokedAt: key.revokedAt,

@@ -296,18 +296,36 @@ export function buildCliProgram(deps: CliDependencies): Command {
     .requiredOption('--name <name>', 'name')
     .requiredOption('--scopes <list>', 'comma-separated read,write,admin', scopesArg)
     .option('--expires-in-days <days>', 'expiry in days', positiveInt('--expires-in-days'))
+    .option('--guild <guildId>', 'bind the key to this guild (it reaches nothing of other guilds)')
+    .option('--pool <poolId>', 'bind the key to this existing pool (it reaches nothing of other pools)')
     .option('--json', 'print JSON')
     .action(
-      async (options: { name: string; scopes: ApiKeyScope[]; expiresInDays?: number; json?: boolean }) => {
-        const { key, secret } = await (await deps.app()).get(ApiKeysService).create({
+      async (options: {
+        name: string;
+        scopes: ApiKeyScope[];
+        expiresInDays?: number;
+        guild?: string;
+        pool?: string;
+        json?: boolean;
+      }) => {
+        const app = await deps.app();
+        if (options.pool !== undefined) await app.get(PoolsService).get(options.pool);
+        const { key, secret } = await app.get(ApiKeysService).create({
           name: options.name,
           scopes: options.scopes,
           expiresInDays: options.expiresInDays,
+          guildId: options.guild,
+          poolId: options.pool,
           createdBy: CLI_ACTOR.id,
         });
         if (options.json) output.json({ ...key, key: secret });
         else {
-          output.line(`API key ${key.name} (${key.scopes.join(',')}): ${secret}`);
+          const bound = [key.guildId && `guild ${key.guildId}`, key.poolId && `pool ${key.poolId}`].filter(
+            Boolean,
+          );
+          output.line(
+            `API key ${key.name} (${key.scopes.join(',')}${bound.length > 0 ? `; bound to ${bound.join(' and ')}` : ''}): ${secret}`,
+          );
           output.line('Store it now: it is not shown again.');
         }
       },
@@ -319,7 +337,18 @@ export function buildCliProgram(deps: CliDependencies): Command {
     .action(async (options: { json?: boolean }) => {
       const list = await (await deps.app()).get(ApiKeysService).list();
       if (options.json) output.json(list);
-      else output.table(list, ['id', 'name', 'masked', 'scopes', 'expiresAt', 'lastUsedAt', 'revokedAt']);
+      else
+        output.table(list, [
+          'id',
+          'name',
+          'masked',
+          'scopes',
+          'guildId',
+          'poolId',
+          'expiresAt',
+          'lastUsedAt',
+          'revokedAt',
+        ]);
     });
   apiKeys
     .command('revoke')

@@ -38,6 +38,20 @@ export class ApiKey {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  /**
+   * Guild the key is bound to (a Discord snowflake), or null. A bound key only reaches that
+   * guild's settings, sessions, live agents, deployments, audit events and ledger rows.
+   */
+  @Column({ name: 'guild_id', type: 'varchar', length: 20, nullable: true })
+  guildId!: string | null;
+
+  /**
+   * Pool the key is bound to (`pool_<ownerId>`), or null. A bound key only reaches that pool, its
+   * agents, members and contributions. No foreign key: deleting the pool must not unbind the key.
+   */
+  @Column({ name: 'pool_id', type: 'varchar', length: 64, nullable: true })
+  poolId!: string | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;
 

@@ -6,6 +6,7 @@ import { TokenVerificationError, verifyBotToken } from '../../cli/discord-token-
 import { ADMIN_API_OPTIONS, type AdminApiOptions } from '../admin-api.constants';
 import { AdminApiErrorCode, AdminApiException } from '../admin-api.exception';
 import { AdminActor } from '../admin-api.request';
+import { AdminBinding, BindingResolver } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import {
   AgentDiagnosisDto,
@@ -34,6 +35,7 @@ export class AgentsAdminController {
   /** Registrations (tokens masked) with their live state, by agent id. */
   @Get()
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'query', name: 'poolId', fill: true }] })
   async list(@Query() query: AgentListQueryDto): Promise<AgentPageDto> {
     const rows = await this.registrations.list({ poolId: query.poolId, status: query.status });
     const page = paginate('agents', rows, (agent) => agent.agentId, query);
@@ -50,6 +52,7 @@ export class AgentsAdminController {
    */
   @Post()
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'body', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   @ApiProblem(409, 'Already registered, revoked, or over a limit (agent-exists, agent-revoked, ...).')
   @ApiProblem(422, 'Discord did not accept the token (token-rejected).')
@@ -84,6 +87,7 @@ export class AgentsAdminController {
   /** One registration with its live state. */
   @Get(':agentId')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'param', name: 'agentId', via: BindingResolver.Agent }] })
   @ApiProblem(404, 'No such agent (agent-not-found).')
   async get(@Param('agentId') agentId: string): Promise<AgentResponseDto> {
     return toAgentDto(await this.registrations.get(agentId), this.registry.get(agentId));
@@ -92,6 +96,7 @@ export class AgentsAdminController {
   /** Changes an agent's status (`revoked` is final and erases the token). */
   @Patch(':agentId')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'agentId', via: BindingResolver.Agent }] })
   @ApiProblem(404, 'No such agent (agent-not-found).')
   @ApiProblem(
     409,
@@ -109,6 +114,7 @@ export class AgentsAdminController {
   /** Revokes an agent for good: token erased, lease released. Idempotent. */
   @Delete(':agentId')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'agentId', via: BindingResolver.Agent }] })
   @ApiProblem(404, 'No such agent (agent-not-found).')
   async revoke(@Param('agentId') agentId: string, @AdminActor() actor: Actor): Promise<AgentResponseDto> {
     return toAgentDto(await this.registrations.revoke(agentId, actor), this.registry.get(agentId));
@@ -118,6 +124,12 @@ export class AgentsAdminController {
   @Post(':agentId/move')
   @HttpCode(200)
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({
+    pool: [
+      { in: 'param', name: 'agentId', via: BindingResolver.Agent },
+      { in: 'body', name: 'poolId' },
+    ],
+  })
   @ApiProblem(404, 'No such agent or pool (agent-not-found, pool-not-found).')
   @ApiProblem(409, 'Revoked, or the target pool is full (agent-revoked, pool-at-capacity).')
   async move(
@@ -132,6 +144,7 @@ export class AgentsAdminController {
   /** What keeps an agent from serving, with the fix for each finding. */
   @Get(':agentId/diagnose')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'param', name: 'agentId', via: BindingResolver.Agent }] })
   @ApiProblem(404, 'No such agent (agent-not-found).')
   async diagnose(@Param('agentId') agentId: string): Promise<AgentDiagnosisDto> {
     const view = await this.registrations.get(agentId);

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiKeyScope, ApiKeysService } from '@app/access';
-import type { Actor } from '@app/pools';
+import { type Actor, PoolsService } from '@app/pools';
 import { AdminActor } from '../admin-api.request';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { ApiKeyCreateDto, ApiKeyCreatedDto, ApiKeyPageDto, ApiKeyResponseDto } from '../dto/api-key.dto';
@@ -11,7 +11,10 @@ import { toApiKeyDto } from '../view-mappers';
 /** Scoped API keys of this API: create (key shown once), list (masked), revoke (`/api/v1/api-keys`). */
 @AdminApiController('api-keys', 'api keys')
 export class ApiKeysAdminController {
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly pools: PoolsService,
+  ) {}
 
   /** API keys, masked, by id. */
   @Get()
@@ -21,14 +24,21 @@ export class ApiKeysAdminController {
     return { items: page.items.map(toApiKeyDto), nextCursor: page.nextCursor };
   }
 
-  /** Creates an API key; the key is in this response only. */
+  /**
+   * Creates an API key, optionally bound to a guild and/or an existing pool; the key is in this
+   * response only. Keys that are themselves bound cannot reach this route.
+   */
   @Post()
   @AdminRoute(ApiKeyScope.Admin)
+  @ApiProblem(404, 'The pool to bind to does not exist (pool-not-found).')
   async create(@Body() body: ApiKeyCreateDto, @AdminActor() actor: Actor): Promise<ApiKeyCreatedDto> {
+    if (body.poolId !== undefined) await this.pools.get(body.poolId);
     const { key, secret } = await this.apiKeys.create({
       name: body.name,
       scopes: body.scopes,
       expiresInDays: body.expiresInDays,
+      guildId: body.guildId,
+      poolId: body.poolId,
       createdBy: actor.id,
       requestId: actor.requestId,
     });

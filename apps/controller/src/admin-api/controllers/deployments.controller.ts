@@ -3,6 +3,7 @@ import { ApiKeyScope, AuditService } from '@app/access';
 import type { Actor } from '@app/pools';
 import { DeployUseCase, DeployVerificationQueue } from '../../deploy';
 import { AdminActor } from '../admin-api.request';
+import { AdminBinding, BindingResolver } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { DeployJobStatusDto, DeploymentCreateDto, DeploymentResponseDto } from '../dto/deployment.dto';
 
@@ -21,6 +22,7 @@ export class DeploymentsAdminController {
    */
   @Post()
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ guild: [{ in: 'body', name: 'guildId' }], pool: [{ in: 'body', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-accessible).')
   async plan(@Body() body: DeploymentCreateDto, @AdminActor() actor: Actor): Promise<DeploymentResponseDto> {
     const result = await this.deploy.execute({
@@ -49,6 +51,7 @@ export class DeploymentsAdminController {
   /** Status of a deploy verification job. */
   @Get('jobs/:jobId')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ guild: [{ in: 'param', name: 'jobId', via: BindingResolver.DeployJob }] })
   @ApiProblem(404, 'No such job (job-not-found).')
   @ApiProblem(503, 'Verification is disabled: no Redis (verification-disabled).')
   async job(@Param('jobId') jobId: string): Promise<DeployJobStatusDto> {

@@ -2,6 +2,7 @@ import { Body, Get, Param, Patch } from '@nestjs/common';
 import { ApiKeyScope } from '@app/access';
 import { type Actor, GuildSettingsService, PoolsException, PoolsExceptionCode } from '@app/pools';
 import { AdminActor } from '../admin-api.request';
+import { AdminBinding } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { SNOWFLAKE } from '../dto/common.dto';
 import { GuildSettingsResponseDto, GuildSettingsUpdateDto } from '../dto/guild-settings.dto';
@@ -14,6 +15,7 @@ export class GuildSettingsAdminController {
   /** A guild's settings (defaults when never set). */
   @Get(':guildId/settings')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ guild: [{ in: 'param', name: 'guildId' }] })
   async get(@Param('guildId') guildId: string): Promise<GuildSettingsResponseDto> {
     assertGuildId(guildId);
     return this.settings.get(guildId);
@@ -22,6 +24,7 @@ export class GuildSettingsAdminController {
   /** Changes a guild's settings; omitted fields keep their value, null resets to the default. */
   @Patch(':guildId/settings')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ guild: [{ in: 'param', name: 'guildId' }] })
   @ApiProblem(404, 'The selected pool does not exist (pool-not-found).')
   async update(
     @Param('guildId') guildId: string,

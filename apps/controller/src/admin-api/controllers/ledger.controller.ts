@@ -1,6 +1,7 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiKeyScope } from '@app/access';
 import { type LedgerKind, LedgerQuery } from '@app/ledger';
+import { AdminBinding } from '../key-binding';
 import { AdminApiController, AdminRoute } from '../admin-route.decorators';
 import { LedgerEntryPageDto, LedgerListQueryDto } from '../dto/ledger.dto';
 
@@ -12,6 +13,7 @@ export class LedgerAdminController {
   /** Ledger rows newest first, filtered by guild, time range, event and kind. */
   @Get()
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ guild: [{ in: 'query', name: 'guildId', fill: true }] })
   async list(@Query() query: LedgerListQueryDto): Promise<LedgerEntryPageDto> {
     return this.ledger.list({
       guildId: query.guildId,

@@ -4,6 +4,7 @@ import type { Actor } from '@app/pools';
 import type { SessionKind } from '@app/protocol';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { AdminActor } from '../admin-api.request';
+import { AdminBinding, BindingResolver } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import {
   AgentPinDto,
@@ -29,6 +30,7 @@ export class LiveAgentsAdminController {
   /** Live agents on this controller, by agent id. */
   @Get('agents')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ guild: [{ in: 'query', name: 'guildId', fill: true }] })
   list(@Query() query: LiveAgentListQueryDto): LiveAgentPageDto {
     const agents = [...this.registry.all()].filter(
       (agent) => !query.guildId || agent.guilds.has(query.guildId),
@@ -52,6 +54,7 @@ export class SessionsAdminController {
   /** Live sessions, by session id. */
   @Get()
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ guild: [{ in: 'query', name: 'guildId', fill: true }] })
   list(@Query() query: SessionListQueryDto): SessionPageDto {
     const all = query.guildId ? this.sessions.byGuild(query.guildId) : [...this.sessions.all()];
     const kind = query.kind as SessionKind | undefined;
@@ -67,6 +70,7 @@ export class SessionsAdminController {
   /** Pins a live agent to a voice channel: allocation there chooses it while the pin holds. */
   @Post('assign')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ guild: [{ in: 'body', name: 'guildId' }] })
   @ApiProblem(409, 'The agent is not connected (agent-offline).')
   async assign(@Body() body: SessionAssignDto, @AdminActor() actor: Actor): Promise<AgentPinDto> {
     const pin = await this.useCase.assign(body, actor);
@@ -76,6 +80,7 @@ export class SessionsAdminController {
   /** Releases a session; its agent is asked to stop and leave the voice channel. */
   @Delete(':sessionId')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ guild: [{ in: 'param', name: 'sessionId', via: BindingResolver.Session }] })
   @ApiProblem(404, 'No such live session (not-found).')
   async release(
     @Param('sessionId') sessionId: string,

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse } from '@nestjs/swagger';
-import { ApiKeyScope } from '@app/access';
+import { type ApiKeyBinding, ApiKeyScope } from '@app/access';
 import {
   type Actor,
   AgentRegistrationsService,
@@ -9,6 +9,7 @@ import {
   PoolsService,
 } from '@app/pools';
 import { AdminActor } from '../admin-api.request';
+import { AdminBinding, AdminKeyBinding } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { PageQueryDto } from '../dto/common.dto';
 import {
@@ -35,11 +36,15 @@ export class PoolsAdminController {
     private readonly registrations: AgentRegistrationsService,
   ) {}
 
-  /** Lists every pool, by id. */
+  /** Lists every pool (a pool-bound key: its pool), by id. */
   @Get()
   @AdminRoute(ApiKeyScope.Read)
-  async list(@Query() query: PageQueryDto): Promise<PoolPageDto> {
-    const page = paginate('pools', await this.pools.list(), (pool) => pool.id, query);
+  @AdminBinding({ pool: [{ in: 'list' }] })
+  async list(@Query() query: PageQueryDto, @AdminKeyBinding() binding: ApiKeyBinding): Promise<PoolPageDto> {
+    const visible = (await this.pools.list()).filter(
+      (pool) => binding.poolId === null || pool.id === binding.poolId,
+    );
+    const page = paginate('pools', visible, (pool) => pool.id, query);
     return { items: page.items.map(toPoolDto), nextCursor: page.nextCursor };
   }
 
@@ -54,6 +59,7 @@ export class PoolsAdminController {
   /** One pool. */
   @Get(':poolId')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   async get(@Param('poolId') poolId: string): Promise<PoolResponseDto> {
     return toPoolDto(await this.pools.get(poolId));
@@ -62,6 +68,7 @@ export class PoolsAdminController {
   /** Changes a pool's visibility. */
   @Patch(':poolId')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   async update(
     @Param('poolId') poolId: string,
@@ -76,6 +83,7 @@ export class PoolsAdminController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Done.' })
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   @ApiProblem(409, 'The pool still has agents (pool-not-empty).')
   async remove(@Param('poolId') poolId: string, @AdminActor() actor: Actor): Promise<void> {
@@ -85,6 +93,7 @@ export class PoolsAdminController {
   /** Members of a pool, owner first. */
   @Get(':poolId/members')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   async members(@Param('poolId') poolId: string, @Query() query: PageQueryDto): Promise<PoolMemberPageDto> {
     const page = paginate(
@@ -99,6 +108,7 @@ export class PoolsAdminController {
   /** Grants a role (manager, contributor or viewer) to a user. */
   @Put(':poolId/members/:userId')
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   async grant(
     @Param('poolId') poolId: string,
@@ -114,6 +124,7 @@ export class PoolsAdminController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Done.' })
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool or member (pool-not-found, member-not-found).')
   async revokeMember(
     @Param('poolId') poolId: string,
@@ -127,6 +138,7 @@ export class PoolsAdminController {
   @Post(':poolId/transfer')
   @HttpCode(200)
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   @ApiProblem(409, 'The new owner already owns a pool (pool-exists).')
   async transfer(
@@ -141,6 +153,7 @@ export class PoolsAdminController {
   /** Token contributions of a pool, newest first. */
   @Get(':poolId/contributions')
   @AdminRoute(ApiKeyScope.Read)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such pool (pool-not-found).')
   async contributions(
     @Param('poolId') poolId: string,
@@ -156,6 +169,7 @@ export class PoolsAdminController {
   @Post(':poolId/contributions/:contributionId/approve')
   @HttpCode(200)
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such contribution (contribution-not-found).')
   @ApiProblem(409, 'Already decided, or the pool is full (contribution-decided, pool-at-capacity).')
   async approve(
@@ -171,6 +185,7 @@ export class PoolsAdminController {
   @Post(':poolId/contributions/:contributionId/reject')
   @HttpCode(200)
   @AdminRoute(ApiKeyScope.Write)
+  @AdminBinding({ pool: [{ in: 'param', name: 'poolId' }] })
   @ApiProblem(404, 'No such contribution (contribution-not-found).')
   @ApiProblem(409, 'Already decided (contribution-decided).')
   async reject(

@@ -10,6 +10,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { SNOWFLAKE } from './common.dto';
 
 /** Body of `POST /api/v1/api-keys`. */
 export class ApiKeyCreateDto {
@@ -32,6 +33,22 @@ export class ApiKeyCreateDto {
   @Min(1)
   @Max(3650)
   expiresInDays?: number;
+
+  /**
+   * Binds the key to this guild: it then reaches only the guild's settings, sessions, live
+   * agents, deployments, audit events and ledger rows (other guilds answer 404).
+   */
+  @IsOptional()
+  @Matches(SNOWFLAKE, { message: 'guildId must be a Discord id (17–20 digits)' })
+  guildId?: string;
+
+  /**
+   * Binds the key to this existing pool: it then reaches only the pool, its agents, members and
+   * contributions (other pools answer 404).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'poolId must be 1–64 letters, digits, _ or -' })
+  poolId?: string;
 }
 
 /** An API key as operators see it (never the secret or its hash). */
@@ -42,6 +59,10 @@ export class ApiKeyResponseDto {
   /** e.g. `cs_ab12cd34_****`. */
   masked!: string;
   scopes!: ApiKeyScope[];
+  /** Guild the key is bound to, or null. */
+  guildId!: string | null;
+  /** Pool the key is bound to, or null. */
+  poolId!: string | null;
   expiresAt!: Date | null;
   lastUsedAt!: Date | null;
   revokedAt!: Date | null;
