@@ -50,7 +50,7 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
   beforeAll(async () => {
     stack = await createStack({ agentCount: 0 });
     const { discord, controllerBot } = stack;
-    for (const name of ['owner', 'admin', 'alice', 'bob', 'dave', 'erin', 'frank', 'carol']) {
+    for (const name of ['owner', 'admin', 'alice', 'bob', 'dave', 'erin', 'frank', 'carol', 'gina', 'hank']) {
       users[name] = discord.control.createUser({ username: name }).userId;
     }
     guild = discord.control.createGuild({
@@ -286,6 +286,22 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
       waitFor: 'ack',
     });
     expect((carolSees.choices ?? []).map((choice) => choice.value)).not.toContain(poolOf('alice'));
+  });
+
+  it('a pool whose agents were all revoked is deleted by /pools delete (QA6: revoked agents do not count)', async () => {
+    await pools('gina', 'create', { name: 'Gina pool' });
+    const { agent } = await stack.ctx.agents.register(
+      { poolId: poolOf('gina'), clientId: snowflake(), tag: 'gina-bot', token: fakeBotToken() },
+      { id: users.gina },
+    );
+    const refused = await pools('gina', 'delete', { pool: poolOf('gina') });
+    expect(contentOf(refused)).toContain('Revoke them with /agents revoke, then delete the pool.');
+    await stack.ctx.agents.revoke(agent.agentId, { id: users.gina });
+
+    const deleted = await pools('gina', 'delete', { pool: poolOf('gina') });
+
+    expect(embedOf(deleted).title).toBe('Pool deleted');
+    expect(await repo(AgentPool).countBy({ id: poolOf('gina') })).toBe(0);
   });
 
   it('C5: with the database down, /pools create answers "temporarily unavailable" and writes nothing', async () => {

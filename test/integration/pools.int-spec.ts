@@ -189,4 +189,30 @@ describe(PoolsService.name, () => {
       .find({ where: { targetId: pool.id, action: 'pool.delete' } });
     expect(events).toHaveLength(1);
   });
+
+  it('a pool whose agents were all revoked can be deleted; the revoked rows go with it and the bots stay revoked (QA6, K3)', async () => {
+    const owner = snowflake();
+    const pool = await sut.create(poolInput({ ownerId: owner }), user(owner));
+    const input = agentInput(pool.id);
+    const { agent } = await ctx.agents.register(input, user(owner));
+    await ctx.agents.revoke(agent.agentId, user(owner));
+
+    await sut.delete(pool.id, user(owner));
+
+    await expect(sut.get(pool.id)).rejects.toMatchObject({ code: PoolsExceptionCode.PoolNotFound });
+    const rows = await ctx.dataSource.query<{ n: string }[]>(
+      'SELECT count(*)::text AS n FROM agent_bots WHERE agent_id = $1',
+      [agent.agentId],
+    );
+    expect(rows[0].n).toBe('0');
+    const [event] = await ctx.dataSource
+      .getRepository(AuditEvent)
+      .find({ where: { targetId: pool.id, action: 'pool.delete' } });
+    expect(event.payload).toEqual({ revokedAgentsRemoved: [agent.agentId] });
+    // The owner creates the pool again: the revoked bot is still refused.
+    const again = await sut.create(poolInput({ ownerId: owner }), user(owner));
+    await expect(ctx.agents.register({ ...input, poolId: again.id }, user(owner))).rejects.toMatchObject({
+      code: PoolsExceptionCode.AgentRevoked,
+    });
+  });
 });

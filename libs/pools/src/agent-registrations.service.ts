@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditService } from '@app/access';
+import { AuditEvent, AuditService } from '@app/access';
 import { maskSecret } from '@app/config';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { TokenCipher } from './crypto/token-cipher';
@@ -121,6 +121,12 @@ export class AgentRegistrationsService {
           where: [{ agentId }, { clientId: input.clientId }],
         });
         if (existing?.status === AgentStatus.Revoked) throw revoked(existing.agentId);
+        // A revoked bot whose tombstone went with its deleted pool stays revoked (K3).
+        if (
+          !existing &&
+          (await manager.exists(AuditEvent, { where: { action: 'agent.revoke', targetId: agentId } }))
+        )
+          throw revoked(agentId);
         if (existing)
           throw new PoolsException(
             PoolsExceptionCode.AgentExists,

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@app/access';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { AgentBot, AgentPool, PoolMember } from './entities';
 import { Actor, isUniqueViolation } from './pools.actor';
-import { MAX_AGENTS_PER_POOL, PoolMemberRole, PoolVisibility, SNOWFLAKE_PATTERN } from './pools.constants';
+import {
+  AgentStatus,
+  MAX_AGENTS_PER_POOL,
+  PoolMemberRole,
+  PoolVisibility,
+  SNOWFLAKE_PATTERN,
+} from './pools.constants';
 import { PoolsException, PoolsExceptionCode } from './pools.exception';
 
 /** Input of {@link PoolsService.create}. */
@@ -292,20 +298,29 @@ export class PoolsService {
   }
 
   /**
-   * Deletes a pool that has no registered agents (revoked ones included: their history stays).
+   * Deletes a pool that has no live registrations (any status but `revoked`). Its revoked
+   * registrations — tombstones whose ciphertext is already erased — are removed in the same
+   * transaction and listed in the `pool.delete` audit event; the bots stay unregistrable
+   * (registration refuses a bot with an `agent.revoke` audit event, ACCEPTANCE K3).
    * @throws PoolsException POOL_NOT_FOUND, FORBIDDEN, POOL_NOT_EMPTY
    */
   async delete(poolId: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await this.lockPool(manager, poolId);
       await this.requireRole(manager, poolId, actor, [PoolMemberRole.Owner]);
-      const agents = await manager.count(AgentBot, { where: { poolId } });
+      const agents = await manager.count(AgentBot, { where: { poolId, status: Not(AgentStatus.Revoked) } });
       if (agents > 0) {
         throw new PoolsException(
           PoolsExceptionCode.PoolNotEmpty,
           `${poolId} still has ${agents} registered agent(s); move or remove them first.`,
         );
       }
+      const tombstones = await manager.find(AgentBot, {
+        where: { poolId, status: AgentStatus.Revoked },
+        select: { agentId: true },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (tombstones.length > 0) await manager.delete(AgentBot, { poolId, status: AgentStatus.Revoked });
       await manager.delete(AgentPool, { id: poolId });
       await this.audit.record(
         {
@@ -314,6 +329,7 @@ export class PoolsService {
           action: 'pool.delete',
           targetType: 'pool',
           targetId: poolId,
+          payload: { revokedAgentsRemoved: tombstones.map((agent) => agent.agentId) },
         },
         manager,
       );
