@@ -1,5 +1,6 @@
 import { sampleValue } from '@app/metrics';
-import type { GuildCreated } from '@app/sandbox';
+import { GuildSettingsService } from '@app/pools';
+import { type GuildCreated, TtsSandbox } from '@app/sandbox';
 import { SessionRegistry } from '@app/sessions';
 import { AgentGatewayEvents, IdleReleaseSweeper } from '@apps/controller';
 import { controllerUrl, createStack, type Stack, until } from './support/stack';
@@ -9,11 +10,14 @@ import { controllerUrl, createStack, type Stack, until } from './support/stack';
  * whose queue ended is released only when no human is left in its voice channel. The session of
  * I1 is started by a bot user (a sandbox application), so its channel never held a human and the
  * agent's own "last human left" release never applies; the session of I2 keeps a human listening.
+ * Assistant sessions are swept too (silent beyond the threshold, nobody listening), and a guild's
+ * override (disabled, or 60 s) beats the default threshold.
  */
 jest.setTimeout(60_000);
 
 describe(IdleReleaseSweeper.name, () => {
   let stack: Stack;
+  let tts: TtsSandbox;
   let guild: GuildCreated;
   let ana: string;
   let ben: string;
@@ -21,6 +25,7 @@ describe(IdleReleaseSweeper.name, () => {
   const queueEnds: { agentId: string; guildId: string }[] = [];
 
   beforeAll(async () => {
+    tts = await TtsSandbox.start();
     stack = await createStack({ agentCount: 2, timeScale: 0.01 });
     guild = stack.createGuild({
       name: 'Idle Guild',
@@ -35,7 +40,7 @@ describe(IdleReleaseSweeper.name, () => {
     stack.get(AgentGatewayEvents).on('agent.event', ({ agentId, event }) => {
       if (event.name === 'queue.end') queueEnds.push({ agentId, guildId: event.guildId });
     });
-    await stack.startRunner();
+    await stack.startRunner({ TTS_URL: `${tts.url}/tts`, TTS_VOICE: 'alto' });
     await stack.waitForAgents(guild.guildId, 2);
     await stack.moveVoice(helper.botUserId, guild, guild.channels['Music 1']);
     await stack.moveVoice(ana, guild, guild.channels['Music 2']);
@@ -44,6 +49,7 @@ describe(IdleReleaseSweeper.name, () => {
 
   afterAll(async () => {
     await stack?.close();
+    await tts?.stop();
   });
 
   const play = (userId: string) =>
@@ -109,5 +115,72 @@ describe(IdleReleaseSweeper.name, () => {
     expect(sampleValue(metrics, 'chopsticks_session_releases_total', { kind: 'music', reason: 'idle' })).toBe(
       1,
     );
+  });
+
+  const key = (channel: string, kind: 'music' | 'assistant' = 'music') => ({
+    guildId: guild.guildId,
+    voiceChannelId: guild.channels[channel],
+    kind,
+  });
+  const botOf = (agentId: string) => stack.agents[stack.agentIds.indexOf(agentId)].botUserId;
+
+  it('I1 for assistant sessions: silent beyond the threshold with nobody listening, the sweep releases it (the agent leaves, the text channel is told)', async () => {
+    const sessions = stack.get(SessionRegistry);
+    // Free an agent: Ben's music session ends.
+    expect((await stack.slash(ben, guild, 'music', { subcommand: 'leave' })).error).toBeUndefined();
+    const joined = await stack.slash(helper.botUserId, guild, 'assistant', { subcommand: 'join' });
+    expect(joined.error).toBeUndefined();
+    const session = sessions.get(key('Music 1', 'assistant'));
+    expect(session).toBeDefined();
+    const bot = botOf(session!.agentId);
+
+    await until(
+      () => sessions.getById(session!.sessionId) === undefined,
+      'the sweep to release the assistant',
+    );
+    await until(
+      () => stack.discord.control.getVoiceState(guild.guildId, bot)?.channelId == null,
+      'the assistant agent to leave',
+    );
+    await until(
+      () =>
+        stack.discord.control
+          .listMessages(guild.textChannelIds[0])
+          .some(
+            (m) =>
+              m.content ===
+              `💤 <@${bot}> left <#${guild.channels['Music 1']}> after 1 s without speaking or listeners.`,
+          ),
+      'the notice in the text channel',
+    );
+  });
+
+  it('I1 with a guild override: disabled → never released; 60 s → released only once 60 s passed without activity', async () => {
+    const sessions = stack.get(SessionRegistry);
+    const sweeper = stack.get(IdleReleaseSweeper);
+    const settings = stack.get(GuildSettingsService);
+    const actor = { id: ana };
+    const ended = queueEnds.length;
+    await settings.upsert(guild.guildId, { idleReleaseSeconds: 0 }, actor);
+    expect((await play(helper.botUserId)).error).toBeUndefined();
+    const session = sessions.get(key('Music 1'))!;
+    await until(() => queueEnds.slice(ended).some((e) => e.agentId === session.agentId), 'the queue to end');
+
+    // Disabled: not even ten hours of idleness release it.
+    expect(sweeper.verdict(session, null, Date.now() + 36_000_000)).toBe('disabled');
+    await sweeper.sweep(Date.now() + 36_000_000);
+    expect(sessions.getById(session.sessionId)).toBe(session);
+
+    // 60 s: kept at 30 s of idleness, released after 61 s.
+    await settings.upsert(guild.guildId, { idleReleaseSeconds: 60 }, actor);
+    await sweeper.sweep(Date.now() + 30_000);
+    expect(sessions.getById(session.sessionId)).toBe(session);
+    expect(await sweeper.sweep(Date.now() + 61_000)).toBe(1);
+    expect(sessions.getById(session.sessionId)).toBeUndefined();
+    await until(
+      () => stack.discord.control.getVoiceState(guild.guildId, botOf(session.agentId))?.channelId == null,
+      'the agent to leave',
+    );
+    await settings.upsert(guild.guildId, { idleReleaseSeconds: null }, actor);
   });
 });

@@ -19,18 +19,22 @@ export type IdleVerdict = 'release' | 'active' | 'playing' | 'humans' | 'humans-
 
 /**
  * Idle release (SPEC §5, ACCEPTANCE I1, I2). Every `IDLE_SWEEP_INTERVAL_SECONDS` it looks at each
- * music session and releases it when all of these hold:
- * - **idle**: nothing is playing (the agent's latest report has no current track, or a
+ * session — music and assistant — and releases it when all of these hold:
+ * - **idle**: music: nothing is playing (the agent's latest report has no current track, or a
  *   `queue.end` came after the last `track.start`) and there was no command or playback activity
  *   for the guild's threshold — activity is the later of the session's `lastActivityAt` (commands
  *   and `track.start` events touch it) and the `lastActivityAt` in the agent's latest report;
+ *   assistant: nothing was said (`assistant.say` and other commands touch the session) for the
+ *   threshold;
  * - the threshold is the guild's `idle_release_seconds` override, else `IDLE_RELEASE_SECONDS`
  *   (1800); a guild with 0 (disabled) is never swept;
  * - **no human** is in the voice channel, per the controller's voice-state cache (bots and our
  *   agents do not count); when the guild is not cached the session is left alone.
- * Releasing frees the session in the registry first (the agent is idle again at once, A7), then
- * asks the agent for `music.stop` and `voice.leave`, tells the text channel and sends the owner a
- * direct message. Counted as `chopsticks_session_releases_total{reason="idle"}`.
+ * Releasing first asks the agent to stop and leave (`music.stop` + `voice.leave`, or
+ * `assistant.leave`) — while the session still holds the agent, so no new session can be given to
+ * it and then be cut by that guild-wide leave — then frees the session in the registry (the agent
+ * is idle again, A7; also when the agent could not be reached), tells the text channel and sends
+ * the owner a direct message. Counted as `chopsticks_session_releases_total{reason="idle"}`.
  */
 @Injectable()
 export class IdleReleaseSweeper implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -87,11 +91,19 @@ export class IdleReleaseSweeper implements OnModuleInit, OnApplicationBootstrap,
    */
   verdict(session: Session, thresholdSeconds: number | null, now: number): IdleVerdict {
     if (thresholdSeconds === null) return 'disabled';
+    if (session.kind === 'assistant') {
+      if (now - session.lastActivityAt < thresholdSeconds * 1000) return 'active';
+      return this.humansVerdict(session);
+    }
     const latest = this.snapshots.latest(session.agentId, session.guildId);
     const report = latest?.report.voiceChannelId === session.voiceChannelId ? latest.report : undefined;
     if (report && this.snapshots.isPlaying(session.agentId, session.guildId)) return 'playing';
     const activity = Math.max(session.lastActivityAt, report?.lastActivityAt ?? 0);
     if (now - activity < thresholdSeconds * 1000) return 'active';
+    return this.humansVerdict(session);
+  }
+
+  private humansVerdict(session: Session): IdleVerdict {
     const humans = this.humansIn(session.guildId, session.voiceChannelId);
     if (humans === null) return 'humans-unknown';
     return humans > 0 ? 'humans' : 'release';
@@ -101,7 +113,6 @@ export class IdleReleaseSweeper implements OnModuleInit, OnApplicationBootstrap,
     const thresholds = new Map<string, number | null>();
     let released = 0;
     for (const session of [...this.sessions.all()]) {
-      if (session.kind !== 'music') continue;
       let threshold = thresholds.get(session.guildId);
       if (threshold === undefined) {
         try {
@@ -118,35 +129,42 @@ export class IdleReleaseSweeper implements OnModuleInit, OnApplicationBootstrap,
       if (this.verdict(session, threshold, now) !== 'release') continue;
       // Still the same session after the await above?
       if (this.sessions.getById(session.sessionId) !== session) continue;
-      this.allocator.release(session.sessionId, ReleaseReason.Idle);
-      released++;
-      await this.release(session, threshold as number);
+      if (await this.release(session, threshold as number)) released++;
     }
     return released;
   }
 
-  private async release(session: Session, thresholdSeconds: number): Promise<void> {
-    this.logger.log(`released idle music session ${session.sessionId} of ${session.agentId}`);
-    for (const op of ['music.stop', 'voice.leave'] as const) {
+  /** Stops and leaves while the session still holds the agent, then frees it. @returns whether this sweep freed it */
+  private async release(session: Session, thresholdSeconds: number): Promise<boolean> {
+    const ops =
+      session.kind === 'assistant'
+        ? (['assistant.leave'] as const)
+        : (['music.stop', 'voice.leave'] as const);
+    for (const op of ops) {
       try {
         await this.rpc.call(session.agentId, op, { guildId: session.guildId });
       } catch (error) {
         this.logger.debug(
-          `${op} after idle release failed for ${session.agentId}: ${error instanceof Error ? error.message : String(error)}`,
+          `${op} before idle release failed for ${session.agentId}: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
     }
+    // Someone may have released it meanwhile (a command, the agent going offline): nothing to tell.
+    if (!this.allocator.release(session.sessionId, ReleaseReason.Idle)) return false;
+    this.logger.log(`released idle ${session.kind} session ${session.sessionId} of ${session.agentId}`);
     const agent = this.notifier.mention(session.agentId);
     const idle = thresholdSeconds < 60 ? `${thresholdSeconds} s` : `${Math.round(thresholdSeconds / 60)} min`;
     const where = `<#${session.voiceChannelId}>`;
+    const assistant = session.kind === 'assistant';
     await this.notifier.toChannel(
       session.textChannelId,
-      `💤 ${agent} left ${where} after ${idle} without music or listeners.`,
+      `💤 ${agent} left ${where} after ${idle} without ${assistant ? 'speaking' : 'music'} or listeners.`,
     );
     await this.notifier.toUser(
       session.ownerUserId,
-      `💤 The music session you started in ${where} was idle for ${idle} with nobody listening, so ${agent} left. Run /music play to start again.`,
+      `💤 The ${assistant ? 'assistant' : 'music'} session you started in ${where} was idle for ${idle} with nobody listening, so ${agent} left. Run ${assistant ? '/assistant join' : '/music play'} to start again.`,
     );
+    return true;
   }
 
   /** Humans in the voice channel per the controller's voice-state cache; null = guild not cached. */
