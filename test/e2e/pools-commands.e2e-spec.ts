@@ -50,7 +50,19 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
   beforeAll(async () => {
     stack = await createStack({ agentCount: 0 });
     const { discord, controllerBot } = stack;
-    for (const name of ['owner', 'admin', 'alice', 'bob', 'dave', 'erin', 'frank', 'carol', 'gina', 'hank']) {
+    for (const name of [
+      'owner',
+      'admin',
+      'alice',
+      'bob',
+      'dave',
+      'erin',
+      'frank',
+      'carol',
+      'gina',
+      'hank',
+      'ivy',
+    ]) {
       users[name] = discord.control.createUser({ username: name }).userId;
     }
     guild = discord.control.createGuild({
@@ -302,6 +314,25 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
 
     expect(embedOf(deleted).title).toBe('Pool deleted');
     expect(await repo(AgentPool).countBy({ id: poolOf('gina') })).toBe(0);
+  });
+
+  it('after transferring their pool, /pools create tells the former owner the id is held by that pool (QA6)', async () => {
+    await pools('hank', 'create', { name: 'Hank pool' });
+    const transferred = await pools('hank', 'transfer', { pool: poolOf('hank'), user: users.ivy });
+    expect(embedOf(transferred).title).toBeDefined();
+    expect((await repo(AgentPool).findOneByOrFail({ id: poolOf('hank') })).ownerId).toBe(users.ivy);
+
+    const again = await pools('hank', 'create', { name: 'Second' });
+
+    expect(again.ephemeral).toBe(true);
+    expect(contentOf(again)).toBe(
+      `You can’t create a pool: pool ids are pool_<creator id>, and \`${poolOf('hank')}\` is the pool you created and transferred to <@${users.ivy}>. Ask them to transfer it back if you need it.`,
+    );
+    // The new owner already owns a pool: they are told which one.
+    const ivy = await pools('ivy', 'create', { name: 'Ivy pool' });
+    expect(contentOf(ivy)).toBe(
+      `You already own a pool (\`${poolOf('hank')}\`) — each user can own one. See it with /pools info.`,
+    );
   });
 
   it('C5: with the database down, /pools create answers "temporarily unavailable" and writes nothing', async () => {

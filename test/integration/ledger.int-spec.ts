@@ -205,6 +205,66 @@ describe(LedgerWriter.name, () => {
     expect(await metric(metrics, 'chopsticks_ledger_rows_written_total')).toBe(5);
   });
 
+  it('drops only the row Postgres rejects (SQLSTATE 23), writes the rest of its batch and keeps writing', async () => {
+    const { sut, metrics } = await boot({ batchSize: 100, flushIntervalMs: 60_000, bufferCapacity: 1000 });
+    const guildId = snowflake();
+    // A constraint this one row violates stands in for any row Postgres refuses as data.
+    await observer.query(
+      `ALTER TABLE session_ledger ADD CONSTRAINT "CHK_test_poison" CHECK ("reason" IS DISTINCT FROM 'poison')`,
+    );
+    try {
+      for (let i = 0; i < 10; i++)
+        sut.record(
+          entry(guildId, { reason: i === 6 ? 'poison' : `r${i}`, occurredAt: new Date(1_000 * (i + 1)) }),
+        );
+      await sut.flush();
+      expect(sut.pending).toBe(0);
+      expect(await rowCount(guildId)).toBe(9);
+      const reasons: { reason: string }[] = await observer.query(
+        `SELECT reason FROM session_ledger WHERE guild_id = $1 ORDER BY occurred_at`,
+        [guildId],
+      );
+      expect(reasons.map((row) => row.reason)).toEqual([
+        'r0',
+        'r1',
+        'r2',
+        'r3',
+        'r4',
+        'r5',
+        'r7',
+        'r8',
+        'r9',
+      ]);
+      expect(await metric(metrics, 'chopsticks_ledger_rows_dropped_total', { reason: 'rejected' })).toBe(1);
+      expect(await metric(metrics, 'chopsticks_ledger_rows_written_total')).toBe(9);
+
+      sut.record(entry(guildId, { reason: 'poison' }));
+      sut.record(entry(guildId, { reason: 'after' }));
+      await sut.flush();
+      expect(await rowCount(guildId)).toBe(10);
+      expect(await metric(metrics, 'chopsticks_ledger_rows_dropped_total', { reason: 'rejected' })).toBe(2);
+    } finally {
+      await observer.query(`ALTER TABLE session_ledger DROP CONSTRAINT "CHK_test_poison"`);
+    }
+  });
+
+  it('truncates an over-long actor to the 32-character column and refuses ids Postgres could not store', async () => {
+    const { sut, metrics } = await boot({ batchSize: 100, flushIntervalMs: 60_000, bufferCapacity: 1000 });
+    const guildId = snowflake();
+    const longActor = `api-key:${'x'.repeat(40)}`;
+    expect(sut.record(entry(guildId, { actor: longActor }))).toBe(true);
+    expect(sut.record(entry(guildId, { actor: 'sys\0tem' }))).toBe(true);
+    expect(sut.record(entry(guildId, { channelId: '2000\0' }))).toBe(false);
+    await sut.flush();
+    const actors: { actor: string }[] = await observer.query(
+      `SELECT actor FROM session_ledger WHERE guild_id = $1 ORDER BY id`,
+      [guildId],
+    );
+    expect(actors.map((row) => row.actor)).toEqual([longActor.slice(0, 32), 'system']);
+    expect(await metric(metrics, 'chopsticks_ledger_rows_dropped_total', { reason: 'invalid' })).toBe(1);
+    expect(await metric(metrics, 'chopsticks_ledger_rows_dropped_total', { reason: 'rejected' })).toBe(0);
+  });
+
   it('writes everything still buffered when the application closes, and refuses rows afterwards', async () => {
     const { app, sut } = await boot({ batchSize: 100, flushIntervalMs: 60_000, bufferCapacity: 1000 });
     const guildId = snowflake();

@@ -215,4 +215,19 @@ describe(PoolsService.name, () => {
       code: PoolsExceptionCode.AgentRevoked,
     });
   });
+
+  it('create after a transfer names the pool that holds the id, not a pool the user does not own (QA6)', async () => {
+    const former = snowflake();
+    const next = snowflake();
+    const pool = await sut.create(poolInput({ ownerId: former }), user(former));
+    await sut.transfer(pool.id, former, next, user(former));
+
+    await expect(sut.create(poolInput({ ownerId: former }), user(former))).rejects.toMatchObject({
+      code: PoolsExceptionCode.PoolExists,
+      message: `User ${former} cannot create a pool: its id ${pool.id} belongs to the pool they created and transferred (now owned by ${next}); pool ids are pool_<creator id>.`,
+    });
+    await expect(sut.create(poolInput({ ownerId: next }), user(next))).rejects.toMatchObject({
+      message: expect.stringContaining(`already owns a pool (${pool.id})`),
+    });
+  });
 });

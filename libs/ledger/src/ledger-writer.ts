@@ -34,7 +34,10 @@ export interface LedgerEntryInput {
   sessionId?: string | null;
   /** Release reason, failover outcome or allocation origin (≤ 32 chars). */
   reason?: string | null;
-  /** Discord user id, `system`, or null when unknown (≤ 32 chars). */
+  /**
+   * Discord user id, `system`, `api-key:<prefix>`, or null when unknown. Longer than 32
+   * characters is truncated to 32 (the column's width) rather than dropping the entry.
+   */
   actor?: string | null;
   /** Seconds, ≥ 0. */
   latencySeconds?: number | null;
@@ -93,8 +96,9 @@ class RowRing {
  * database. A timer writes batches — as soon as `batchSize` rows are waiting, otherwise after
  * `flushIntervalMs` — one multi-row INSERT per batch, one batch at a time. A failed INSERT keeps
  * its batch and retries with backoff (from the interval, doubling, capped at 30 s) while callers
- * keep recording; rows the database rejects as invalid (SQLSTATE class 22/23) are dropped rather
- * than retried forever. When more than `bufferCapacity` rows wait, the oldest are dropped.
+ * keep recording. A batch the database rejects as data (SQLSTATE class 22/23 — it would fail on
+ * every retry) is written again in halves down to single rows, so only the rows Postgres rejects
+ * are dropped (logged once each with their key fields) and one bad row never stops the ledger. When more than `bufferCapacity` rows wait, the oldest are dropped.
  * Every drop counts in `chopsticks_ledger_rows_dropped_total{reason}`; written rows in
  * `chopsticks_ledger_rows_written_total`, failed INSERTs in `chopsticks_ledger_flush_errors_total`,
  * the backlog in `chopsticks_ledger_buffered_rows`. On application shutdown everything buffered is
@@ -235,32 +239,78 @@ export class LedgerWriter implements OnApplicationShutdown {
       }
       this.metrics.ledgerBufferedRows.set(this.pending);
       try {
-        await this.dataSource
-          .createQueryBuilder()
-          .insert()
-          .into(SessionLedgerEntry)
-          .values(rows)
-          .updateEntity(false)
-          .execute();
+        await this.insert(rows);
         this.batch = null;
         this.retryDelayMs = this.flushIntervalMs;
-        this.metrics.ledgerRowsWritten.inc(rows.length);
       } catch (error) {
         this.metrics.ledgerFlushErrors.inc();
-        if (isRejected(error)) {
-          this.batch = null;
-          this.drop('rejected', rows.length);
-          this.logger.error(`Postgres rejected ${rows.length} ledger row(s); dropped: ${describe(error)}`);
+        const failure = isRejected(error) ? await this.isolateRejected(rows, error) : error;
+        if (failure === null) {
+          this.retryDelayMs = this.flushIntervalMs;
           continue;
         }
-        this.lastError = error;
+        this.lastError = failure;
         this.logger.warn(
-          `ledger flush of ${rows.length} row(s) failed, retrying in ${this.retryDelayMs} ms: ${describe(error)}`,
+          `ledger flush of ${this.batch?.length ?? 0} row(s) failed, retrying in ${this.retryDelayMs} ms: ${describe(failure)}`,
         );
         this.retryDelayMs = Math.min(this.retryDelayMs * 2, LEDGER_MAX_RETRY_DELAY_MS);
         return;
       }
     }
+  }
+
+  /** One multi-row INSERT; counts the rows in `chopsticks_ledger_rows_written_total`. */
+  private async insert(rows: LedgerRow[]): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(SessionLedgerEntry)
+      .values(rows)
+      .updateEntity(false)
+      .execute();
+    this.metrics.ledgerRowsWritten.inc(rows.length);
+  }
+
+  /**
+   * A batch Postgres rejected as data (SQLSTATE class 22/23): writes it again in halves, down to
+   * single rows, so only the rows Postgres rejects on their own are dropped (each counted as
+   * `rejected` and logged once with its key fields) and the rest of the batch is written — about
+   * 2·log2(batch) INSERTs per bad row. `this.batch` always holds the rows not yet settled, in
+   * order, so a connectivity error part-way leaves exactly those for the retry.
+   * @returns null when every row is settled, else the non-data database error that stopped it
+   *   (the unsettled rows stay in `this.batch` for the retry)
+   */
+  private async isolateRejected(rows: LedgerRow[], rejection: unknown): Promise<unknown> {
+    if (rows.length === 1) {
+      this.dropRejected(rows[0], rejection);
+      this.batch = null;
+      return null;
+    }
+    const chunks = halves(rows);
+    while (chunks.length > 0) {
+      this.batch = chunks.flat();
+      const chunk = chunks.shift() as LedgerRow[];
+      try {
+        await this.insert(chunk);
+      } catch (error) {
+        if (!isRejected(error)) return error;
+        this.metrics.ledgerFlushErrors.inc();
+        if (chunk.length > 1) chunks.unshift(...halves(chunk));
+        else this.dropRejected(chunk[0], error);
+      }
+    }
+    this.batch = null;
+    return null;
+  }
+
+  /** Counts and logs (key fields only: ids, event, time — the ledger holds no secrets) one rejected row. */
+  private dropRejected(row: LedgerRow, error: unknown): void {
+    this.drop('rejected', 1);
+    this.logger.error(
+      `Postgres rejected a ledger row (${sqlState(error)}: ${describe(error)}); dropped it, writing the others: ` +
+        `event=${row.event} kind=${row.kind} guild=${row.guildId} channel=${row.channelId} ` +
+        `session=${row.sessionId ?? '-'} agent=${row.agentId ?? '-'} at=${describeDate(row.occurredAt)}`,
+    );
   }
 
   private drop(reason: DropReason, count: number): void {
@@ -278,8 +328,20 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/** A non-empty string of at most `max` characters without NUL (Postgres text cannot hold it). */
 function idOk(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max;
+  return typeof value === 'string' && value.length > 0 && value.length <= max && !value.includes('\0');
+}
+
+/**
+ * The actor as stored: at most {@link LEDGER_ACTOR_MAX_LENGTH} characters (code points, as
+ * Postgres counts a varchar's length), NUL characters removed (Postgres text cannot hold them);
+ * null when absent or empty.
+ */
+function actorColumn(actor: string | null | undefined): string | null {
+  if (actor === undefined || actor === null) return null;
+  const kept = Array.from(actor.replace(/\0/g, '')).slice(0, LEDGER_ACTOR_MAX_LENGTH).join('');
+  return kept.length > 0 ? kept : null;
 }
 
 function optionalOk(value: unknown, max: number): boolean {
@@ -298,7 +360,7 @@ function toRow(input: LedgerEntryInput): LedgerRow | null {
     !optionalOk(input.agentId, LEDGER_AGENT_ID_MAX_LENGTH) ||
     !optionalOk(input.previousAgentId, LEDGER_AGENT_ID_MAX_LENGTH) ||
     !optionalOk(input.reason, LEDGER_REASON_MAX_LENGTH) ||
-    !optionalOk(input.actor, LEDGER_ACTOR_MAX_LENGTH) ||
+    !(input.actor === undefined || input.actor === null || typeof input.actor === 'string') ||
     (input.sessionId != null && !UUID.test(input.sessionId)) ||
     (latency !== null && !(Number.isFinite(latency) && latency >= 0)) ||
     !(occurredAt instanceof Date) ||
@@ -315,7 +377,7 @@ function toRow(input: LedgerEntryInput): LedgerRow | null {
     previousAgentId: input.previousAgentId ?? null,
     sessionId: input.sessionId ?? null,
     reason: input.reason ?? null,
-    actor: input.actor ?? null,
+    actor: actorColumn(input.actor),
     latencySeconds: latency,
     occurredAt,
   };
@@ -325,6 +387,20 @@ function toRow(input: LedgerEntryInput): LedgerRow | null {
 function isRejected(error: unknown): boolean {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+function halves(rows: LedgerRow[]): LedgerRow[][] {
+  const middle = Math.ceil(rows.length / 2);
+  return [rows.slice(0, middle), rows.slice(middle)];
+}
+
+function sqlState(error: unknown): string {
+  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return typeof code === 'string' ? `SQLSTATE ${code}` : 'SQLSTATE unknown';
+}
+
+function describeDate(date: Date): string {
+  return Number.isNaN(date.getTime()) ? 'invalid' : date.toISOString();
 }
 
 function describe(error: unknown): string {

@@ -64,8 +64,11 @@ export class PoolsService {
     const id = PoolsService.poolIdFor(input.ownerId);
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const owned = await manager.findOne(AgentPool, { where: [{ id }, { ownerId: input.ownerId }] });
+        const owned = await manager.findOne(AgentPool, { where: { ownerId: input.ownerId } });
         if (owned) throw poolExists(input.ownerId, owned.id);
+        // The id is the creator's (SPEC §3): a pool they transferred keeps it.
+        const taken = await manager.findOne(AgentPool, { where: { id } });
+        if (taken) throw poolIdTaken(input.ownerId, taken);
         // insert, never save: save() would turn into an UPDATE if a concurrent create committed.
         await manager.insert(AgentPool, {
           id,
@@ -380,6 +383,13 @@ function forbidden(message: string): PoolsException {
 
 function notFound(poolId: string): PoolsException {
   return new PoolsException(PoolsExceptionCode.PoolNotFound, `Pool ${poolId} does not exist.`);
+}
+
+function poolIdTaken(userId: string, pool: AgentPool): PoolsException {
+  return new PoolsException(
+    PoolsExceptionCode.PoolExists,
+    `User ${userId} cannot create a pool: its id ${pool.id} belongs to the pool they created and transferred (now owned by ${pool.ownerId}); pool ids are pool_<creator id>.`,
+  );
 }
 
 function poolExists(userId: string, poolId: string): PoolsException {

@@ -143,16 +143,26 @@ export class PoolsCommands {
           return { embeds: [poolCreatedEmbed(pool)] };
         } catch (error) {
           if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
-            throw new CommandReplyError(
-              `You already own a pool (\`${PoolsService.poolIdFor(call.access.userId)}\`) — each user can own one. See it with /pools info.`,
-              'invalid',
-            );
+            throw new CommandReplyError(await this.whyNoNewPool(call.access.userId), 'invalid');
           }
           throw error;
         }
       },
       MUTATION,
     );
+  }
+
+  /**
+   * The true reason a user cannot create a pool: they own one (maybe one transferred to them), or
+   * their id `pool_<user id>` is still held by the pool they created and transferred (SPEC §3).
+   */
+  private async whyNoNewPool(userId: string): Promise<string> {
+    const owned = (await this.pools.list(userId)).find((pool) => pool.ownerId === userId);
+    if (owned) {
+      return `You already own a pool (\`${owned.id}\`) — each user can own one. See it with /pools info.`;
+    }
+    const taken = await this.pools.get(PoolsService.poolIdFor(userId));
+    return `You can’t create a pool: pool ids are pool_<creator id>, and \`${taken.id}\` is the pool you created and transferred to <@${taken.ownerId}>. Ask them to transfer it back if you need it.`;
   }
 
   @Subcommand({ name: 'list', description: 'Pools you can use: public ones and those you belong to' })
