@@ -6,8 +6,8 @@
  *
  * Each operation runs the controller's real `InteractionResponder.run` as a mutation: the
  * per-user throttle (rate-limiter-flexible Lua in Redis), the input cap, the idempotency claim
- * (`SET NX PX` ×2 in one pipeline), a handler that answers at once, the answer and the command
- * metrics. Discord is left out: the interaction is a plain object whose `reply()` resolves at
+ * (one Lua script: interaction id `SET NX PX`, then the user's last request of the command in the
+ * guild compared and set), a handler that answers at once, the answer and the command metrics. Discord is left out: the interaction is a plain object whose `reply()` resolves at
  * once. The baseline, measured in the same run with the same concurrency and the same ioredis
  * client settings, is two sequential bare Redis round trips (`GET` then `SET`).
  *
@@ -46,6 +46,8 @@ function interactionOf(n: number): ChatInputCommandInteraction {
   const interaction = {
     id: String(1_000_000_000_000_000_000n + BigInt(n)),
     user: { id: String(900_000_000_000_000_000n + BigInt(n % USERS)) },
+    guildId: '800000000000000000',
+    channelId: '800000000000000001',
     commandName: 'fun',
     deferred: false,
     replied: false,

@@ -51,11 +51,13 @@ describe('commands:deploy (against the Discord sandbox)', () => {
     stack = await createStack({ agentCount: 1 });
     // The running controller registers its commands itself (necord, global): the code's list.
     await stack.startController();
+    // Only the Discord variables the deploy uses: no TOKEN_ENCRYPTION_KEYS, no DATABASE_URL (QA6),
+    // and a controller variable with a value the controller would refuse does not matter either.
     env = {
       DISCORD_TOKEN: stack.controllerBot.token,
       DISCORD_CLIENT_ID: stack.controllerBot.clientId,
       DISCORD_API_URL: stack.discord.urls.api,
-      TOKEN_ENCRYPTION_KEYS: stack.ctx.keys,
+      HEALTH_PORT: 'not-a-port',
     };
   });
 
@@ -96,6 +98,22 @@ describe('commands:deploy (against the Discord sandbox)', () => {
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain(`application ${other.applicationId}`);
     expect(shape(stack.discord.control.listCommands(other.applicationId))).toEqual(codeCommands);
+  });
+
+  it('names the missing DISCORD_TOKEN (exit 1) and never needs it for --print', async () => {
+    const { DISCORD_TOKEN: _token, ...withoutToken } = env;
+
+    const refused = await deployCommands(['--global'], withoutToken);
+    const printed = await deployCommands(['--global', '--print'], {});
+
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.output).toContain('DISCORD_TOKEN');
+    expect(printed).toMatchObject({ code: 0 });
+    expect((JSON.parse(printed.output) as { name: string }[]).map((command) => command.name)).toEqual(
+      shape(stack.discord.control.listCommands(stack.controllerBot.applicationId)).map(
+        (command) => command.name,
+      ),
+    );
   });
 
   it('refuses a call without exactly one target with the usage line (exit 2)', async () => {
