@@ -9,6 +9,7 @@ void runApp('controller', async () => {
   return startHttpApp(ControllerAppModule.forRoot(config), {
     port: config.HEALTH_PORT,
     host: config.HTTP_HOST,
+    trustProxy: config.TRUST_PROXY,
     configure: (app) => setupAdminApiDocs(app, { production: config.NODE_ENV === 'production' }),
   });
 });

@@ -13,6 +13,11 @@ export interface HttpListenOptions {
   /** Largest accepted request body in bytes (Fastify `bodyLimit`); default 1 MiB. */
   bodyLimit?: number;
   /**
+   * Proxies trusted to set `X-Forwarded-For` / `-Proto` / `-Host` (Fastify `trustProxy`): `false`
+   * (default: `request.ip` is the TCP peer), `true` (every hop), a hop count, or IPs / CIDR ranges.
+   */
+  trustProxy?: boolean | number | string[];
+  /**
    * Runs after the app is created and before it listens: registers what needs the application
    * object itself rather than a module (e.g. Swagger UI).
    */
@@ -32,7 +37,7 @@ export async function startHttpApp(
     root,
     new FastifyAdapter({
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
-      trustProxy: false,
+      trustProxy: options.trustProxy ?? false,
       requestIdHeader: false,
       genReqId: requestIdFor,
     }),

@@ -294,6 +294,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
         const app = await startHttpApp(ControllerAppModule.forRoot(config), {
           port: config.HEALTH_PORT,
           host: config.HTTP_HOST,
+          trustProxy: config.TRUST_PROXY,
           configure: (created) =>
             setupAdminApiDocs(created, { production: config.NODE_ENV === 'production' }),
         });
