@@ -5,16 +5,18 @@ import { parseArgs } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { installProcessGuards, listeningPort, startHttpApp } from '@app/lifecycle';
 import { parseExposition } from '@app/metrics';
+import { ApiKeyScope, ApiKeysService } from '@app/access';
 import { RunnersService } from '@app/pools';
 import { DiscordSandbox, LavalinkSandbox, TtsSandbox } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
 import { AgentsAppModule, loadAgentsConfig } from '@apps/agents';
 import { AgentGateway, ControllerAppModule, loadControllerConfig, setupAdminApiDocs } from '@apps/controller';
 import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
-import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
+import { configureFunhubHttp, FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { loadDemoConfig } from './demo/demo.config';
 import { histogramQuantile } from './demo/histogram';
 import { type DemoGuild, runMusicScenario } from './demo/music-scenario';
+import { runFunScenario } from './demo/fun-scenario';
 import { runRateLimitScenario } from './demo/rate-limit-scenario';
 import { runAssistantScenario, runFailoverScenario, runIdleRelease } from './demo/recovery-scenario';
 import { choosePort, DEMO_DEFAULT_PORTS } from './demo/ports';
@@ -181,6 +183,21 @@ async function main(): Promise<void> {
       `▶ created the controller bot, ${agentApps.length} agent bot applications and ${guilds.length} guilds with voice channels in the Discord sandbox`,
     );
 
+    step = 'starting FunHub';
+    // FunHub's key for the controller's /fun, generated per run (never printed).
+    const funhubKey = randomBytes(24).toString('base64url');
+    const funhubConfig = loadFunhubConfig({
+      ...shared,
+      FUNHUB_PORT: String(await port(DEMO_DEFAULT_PORTS.funhub)),
+      FUNHUB_API_KEYS: funhubKey,
+    });
+    const funhub = await startHttpApp(FunhubAppModule.forRoot(funhubConfig), {
+      port: funhubConfig.FUNHUB_PORT,
+      host: '127.0.0.1',
+      configure: (app) => configureFunhubHttp(app, funhubConfig),
+    });
+    closers.push(() => funhub.close());
+
     step = 'starting the controller';
     const controllerConfig = loadControllerConfig({
       ...shared,
@@ -201,6 +218,8 @@ async function main(): Promise<void> {
       DEPLOY_QUEUE_POSTGRES: demo.REDIS_URL ? 'false' : 'true',
       DEPLOY_VERIFY_POLL_MS: '200',
       DEPLOY_VERIFY_BACKOFF_MS: '200',
+      FUNHUB_URL: `http://127.0.0.1:${listeningPort(funhub)}`,
+      FUNHUB_API_KEY: funhubKey,
     });
     const controller = await startHttpApp(ControllerAppModule.forRoot(controllerConfig), {
       port: controllerConfig.HEALTH_PORT,
@@ -212,24 +231,42 @@ async function main(): Promise<void> {
       const names = (discord.control.listCommands(controllerBot.applicationId) as { name: string }[]).map(
         (command) => command.name,
       );
-      return ['music', 'assistant', 'agents', 'pools'].every((name) => names.includes(name));
+      return ['music', 'assistant', 'agents', 'pools', 'fun'].every((name) => names.includes(name));
     });
-    say('▶ controller up: logged into the Discord sandbox, /music, /assistant, /agents, /pools registered');
-    step = 'starting the dashboard and FunHub';
+    say(
+      '▶ controller up: logged into the Discord sandbox, /music, /assistant, /agents, /pools, /fun registered',
+    );
+    step = 'starting the dashboard';
+    // The dashboard logs people in through the sandbox's Discord OAuth2 with an application of
+    // its own, and reads live state through the admin API with a read+write key (SPEC §7).
+    const dashboardPort = await port(DEMO_DEFAULT_PORTS.dashboard);
+    const dashboardPublicUrl = `http://127.0.0.1:${dashboardPort}`;
+    const dashboardApp = discord.control.createApplication({
+      name: 'Chopsticks Dashboard',
+      username: 'chopsticks-dashboard',
+      redirectUris: [
+        `${dashboardPublicUrl}/auth/callback`,
+        `http://localhost:${dashboardPort}/auth/callback`,
+      ],
+    });
+    const dashboardKey = await controller.get(ApiKeysService).create({
+      name: 'demo dashboard',
+      scopes: [ApiKeyScope.Read, ApiKeyScope.Write],
+      createdBy: 'demo',
+    });
     const dashboardConfig = loadDashboardConfig({
       ...shared,
-      DASHBOARD_PORT: String(await port(DEMO_DEFAULT_PORTS.dashboard)),
+      DASHBOARD_PORT: String(dashboardPort),
+      DASHBOARD_PUBLIC_URL: dashboardPublicUrl,
+      DASHBOARD_SESSION_SECRET: randomBytes(32).toString('base64url'),
+      DISCORD_CLIENT_ID: dashboardApp.clientId,
+      DISCORD_CLIENT_SECRET: dashboardApp.clientSecret,
+      DISCORD_API_URL: discord.urls.api,
+      DISCORD_OAUTH_URL: discord.urls.oauth2,
+      CONTROLLER_API_URL: `http://127.0.0.1:${listeningPort(controller)}`,
+      DASHBOARD_API_KEY: dashboardKey.secret,
     });
-    const dashboard = await startApp(
-      DashboardAppModule.forRoot(dashboardConfig),
-      dashboardConfig.DASHBOARD_PORT,
-      closers,
-    );
-    const funhubConfig = loadFunhubConfig({
-      ...shared,
-      FUNHUB_PORT: String(await port(DEMO_DEFAULT_PORTS.funhub)),
-    });
-    const funhub = await startApp(FunhubAppModule.forRoot(funhubConfig), funhubConfig.FUNHUB_PORT, closers);
+    const dashboard = await startApp(DashboardAppModule.forRoot(dashboardConfig), dashboardPort, closers);
 
     const setup = { discord, controllerBot, summary, say, ownerId };
     const [first, second] = guilds;
@@ -364,6 +401,14 @@ async function main(): Promise<void> {
         `▶ ${curious.username} ran /pools list ${DEMO_POOLS_LIMIT + 1} times in a row (limit pools=${DEMO_POOLS_LIMIT}/60): the last answer was "${refusal}"`,
       );
 
+    step = '/fun through FunHub';
+    const [fan, friend] = first.listeners;
+    const compliment = await runFunScenario(setup, first.guild, fan.userId, friend);
+    if (compliment)
+      say(
+        `▶ ${fan.username} ran /fun compliment target:@${friend.username} (the controller asked FunHub): "${compliment}"`,
+      );
+
     step = 'checking /metrics-app';
     const answeredRateLimited = summary.commands.rateLimited;
     const { idleReleases, channelEmptyReleases } = await scrapeMetrics(
@@ -400,7 +445,7 @@ async function main(): Promise<void> {
     const funhubUrl = `http://127.0.0.1:${listeningPort(funhub)}`;
     const runnerUrl = `http://127.0.0.1:${listeningPort(runner)}`;
     const urls = {
-      dashboard: `${dashboardUrl}/`,
+      'dashboard (log in: you are pool-owner)': `${dashboardUrl}/`,
       'API docs (Swagger UI)': `${base}/docs`,
       'controller metrics': `${base}/metrics-app`,
       'controller process metrics': `${base}/metrics`,
@@ -412,6 +457,9 @@ async function main(): Promise<void> {
       'Discord sandbox': discord.urls.control,
       'Lavalink sandbox': lavalink.url,
     };
+    // Whoever opens the dashboard is signed in to the sandbox Discord as pool-owner, the admin of
+    // the first guild: the dashboard shows that guild (and 403s the other, ACCEPTANCE H5).
+    discord.control.setOAuthUser(ownerId);
     if (json) printJson(summary);
     else printSummary(summary, urls, say, Date.now() - startedAt);
     if (values.once) {

@@ -18,7 +18,7 @@ import { loadSmokeConfig } from './smoke/smoke.config';
  */
 
 /** Top-level slash commands of the controller that must be registered on real Discord. */
-const CONTROLLER_COMMANDS = ['music', 'assistant', 'agents', 'pools'] as const;
+const CONTROLLER_COMMANDS = ['music', 'assistant', 'agents', 'pools', 'fun'] as const;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { json: { type: 'boolean' } } });

@@ -109,10 +109,16 @@ describe('npm run demo -- --once --json with DATABASE_URL and REDIS_URL', () => 
     expect(summary.guilds).toBe(2);
   });
 
-  it("A1, A3, A7: /pools create, 2 selects, 6 add_token, 2 deploys, eight concurrent /music play (two refused), stop, retry, the radio bot's play, three /assistant commands, three plays and set_status before the failover, five /pools list — all answered; C1: the sixth /pools list is rate-limited", () => {
-    expect(summary.commands).toEqual({ sent: 35, ok: 34, failed: 0, rateLimited: 1 });
+  it("A1, A3, A7: /pools create, 2 selects, 6 add_token, 2 deploys, eight concurrent /music play (two refused), stop, retry, the radio bot's play, three /assistant commands, three plays and set_status before the failover, /fun compliment, five /pools list — all answered; C1: the sixth /pools list is rate-limited", () => {
+    expect(summary.commands).toEqual({ sent: 36, ok: 35, failed: 0, rateLimited: 1 });
     expect(run.stderr).toMatch(
       /▶ gus ran \/pools list 6 times in a row \(limit pools=5\/60\): the last answer was "You're using \/pools too quickly — try again in \d+ s\."/,
+    );
+  });
+
+  it('/fun compliment goes through FunHub with the controller key and names the target', () => {
+    expect(run.stderr).toMatch(
+      /▶ ana ran \/fun compliment target:@ben \(the controller asked FunHub\): "💐 [^"]*ben[^"]*"/,
     );
   });
 
@@ -209,7 +215,7 @@ describe('npm run demo -- --once --json on the embedded default (no DATABASE_URL
   it('every count the scenario implies is non-zero', () => {
     expect(summary.agents).toEqual({ registered: 6, connected: 6, ready: 6 });
     expect(summary.guilds).toBe(2);
-    expect(summary.commands).toEqual({ sent: 35, ok: 34, failed: 0, rateLimited: 1 });
+    expect(summary.commands).toEqual({ sent: 36, ok: 35, failed: 0, rateLimited: 1 });
     expect(summary.sessions).toEqual({ allocated: 10, released: 11, failovers: 1 });
     expect(summary.tracks.started).toBeGreaterThanOrEqual(13);
     expect(summary.tracks.ended).toBe(summary.tracks.started);

@@ -136,13 +136,17 @@ describe('npm run smoke against a running npm run demo', () => {
       );
       const registered = missing.checks.find((check) => check.name === 'registered slash commands');
       expect(registered?.ok).toBe(false);
-      expect(registered?.detail).toContain('/music, /assistant, /agents, /pools');
+      expect(registered?.detail).toContain('/music, /assistant, /agents, /pools, /fun');
 
       const put = await fetch(`${api}/applications/${bot.applicationId}/guilds/${guild.guildId}/commands`, {
         method: 'PUT',
         headers: { authorization: `Bot ${bot.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(
-          ['music', 'assistant', 'agents', 'pools'].map((name) => ({ name, description: name, type: 1 })),
+          ['music', 'assistant', 'agents', 'pools', 'fun'].map((name) => ({
+            name,
+            description: name,
+            type: 1,
+          })),
         ),
       });
       expect(put.status).toBe(200);
