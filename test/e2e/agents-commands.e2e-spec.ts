@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { AgentStatus, PoolVisibility } from '@app/pools';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
@@ -39,6 +41,22 @@ function visibleText(result: InteractionResult): string {
   return JSON.stringify([result.messages, result.edits]);
 }
 
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes this file's Redis keys (throttle, idempotency, BullMQ) under `prefix`. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<
+      string[]
+    >) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
 const EXTRA_AGENTS = 30;
 
 describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
@@ -54,6 +72,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
   let failingAgentId: string;
   let giftClientId = '';
   const extraAgentIds: string[] = [];
+  const redisPrefix = `test:agents-commands:${randomUUID()}`;
 
   beforeAll(async () => {
     stack = await createStack({ agentCount: 3 });
@@ -97,6 +116,10 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
       COMMAND_RATE_LIMITS: 'agents=1000/60,music=1000/60,default=1000/60',
       IDEMPOTENCY_WINDOW_SECONDS: '1',
       DISCORD_OAUTH_URL: discord.urls.oauth2,
+      // Throttle and idempotency in the real Redis, under a prefix of this file's own.
+      REDIS_URL,
+      RATE_LIMIT_KEY_PREFIX: redisPrefix,
+      BULLMQ_PREFIX: `${redisPrefix}:bull`,
     });
     data = stack.get(DataSource);
     await stack.startRunner();
@@ -105,6 +128,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
 
   afterAll(async () => {
     await stack?.close();
+    await deleteRedisKeys(redisPrefix);
   });
 
   const agents = (
@@ -319,6 +343,16 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
       .listMessages(guild.textChannelIds[0])
       .find((message) => message.id === result.followUps[1].id) as { attachments: unknown[] };
     expect(second.attachments).toHaveLength(0);
+  });
+
+  it('throttles and claims /agents in the real Redis (keys under this file’s prefix)', async () => {
+    await agents(listenerId, 'sessions');
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.exists(`${redisPrefix}:throttle:agents:${listenerId}`)).toBe(1);
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('idle_policy takes exactly one of minutes, use_default and disable', async () => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AuditEvent } from '@app/access';
 import { AgentBot, AgentPool, ContributionStatus, PoolContribution, PoolMember } from '@app/pools';
@@ -31,6 +33,22 @@ function contentOf(result: InteractionResult): string {
   return result.original.content;
 }
 
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes this file's Redis keys (throttle, idempotency, BullMQ) under `prefix`. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<
+      string[]
+    >) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
 /** Runs SQL as the Postgres admin (never against the shared server's state, only this test's database). */
 async function asAdmin(sql: string): Promise<void> {
   const admin = new Client({ connectionString: testConfig.postgresAdminUrl });
@@ -46,6 +64,7 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
   let stack: Stack;
   let guild: GuildCreated;
   const users: Record<string, string> = {};
+  const redisPrefix = `test:pools-commands:${randomUUID()}`;
 
   beforeAll(async () => {
     stack = await createStack({ agentCount: 0 });
@@ -74,14 +93,19 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
       roles: [{ name: 'Server admins', permissions: '32', members: [users.admin] }],
       members: [controllerBot.botUserId, ...Object.values(users)],
     });
-    // Room for every /pools call of this file per user (the default is 5 a minute).
+    // Room for every /pools call of this file per user (the default is 5 a minute). Throttle and
+    // idempotency in the real Redis, under a prefix of this file's own.
     await stack.startController({
       COMMAND_RATE_LIMITS: 'agents=5/60,pools=30/60,music=20/60,assistant=10/60,default=10/60',
+      REDIS_URL,
+      RATE_LIMIT_KEY_PREFIX: redisPrefix,
+      BULLMQ_PREFIX: `${redisPrefix}:bull`,
     });
   });
 
   afterAll(async () => {
     await stack?.close();
+    await deleteRedisKeys(redisPrefix);
   });
 
   const pools = (
@@ -154,6 +178,16 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
       `You already own a pool (\`${poolOf('alice')}\`) — each user can own one. See it with /pools info.`,
     );
     expect(await repo(AgentPool).countBy({ ownerId: users.alice })).toBe(1);
+  });
+
+  it('throttles and claims /pools in the real Redis (keys under this file’s prefix)', async () => {
+    await pools('frank', 'list');
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.exists(`${redisPrefix}:throttle:pools:${users.frank}`)).toBe(1);
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('K2: transferring makes the new user owner and the former owner manager, with an audit event', async () => {
