@@ -26,6 +26,7 @@ describe('admin API keys bound to a guild or pool (issue 8, API1)', () => {
   const guildB = snowflake();
   let poolA: string;
   let poolB: string;
+  let privatePool: string;
   let agentA: string;
   let agentB: string;
   let guildKey: string;
@@ -72,6 +73,12 @@ describe('admin API keys bound to a guild or pool (issue 8, API1)', () => {
       ),
     );
     [poolA, poolB] = pools.map((pool) => pool.id);
+    privatePool = (
+      await stack.ctx.pools.create(
+        { ownerId: snowflake(), name: 'Binding private pool', visibility: PoolVisibility.Private },
+        OPERATOR,
+      )
+    ).id;
     const agents = await Promise.all(
       [poolA, poolB].map((poolId, i) =>
         stack.ctx.agents.register(
@@ -161,6 +168,33 @@ describe('admin API keys bound to a guild or pool (issue 8, API1)', () => {
         404,
         'NOT_FOUND',
       );
+    });
+
+    it('uses public pools but not private ones it is not bound to (deploy, selected pool)', async () => {
+      const selected = await api('PATCH', `/api/v1/guilds/${guildA}/settings`, guildKey, {
+        selectedPoolId: poolB,
+      });
+      expect(selected.status).toBe(200);
+      expect(selected.body.selectedPoolId).toBe(poolB);
+      expectCode(
+        await api('PATCH', `/api/v1/guilds/${guildA}/settings`, guildKey, { selectedPoolId: privatePool }),
+        404,
+        'POOL_NOT_FOUND',
+      );
+      expect((await stack.ctx.guilds.get(guildA)).selectedPoolId).toBe(poolB);
+      expectCode(
+        await api('POST', '/api/v1/deployments', guildKey, {
+          guildId: guildA,
+          poolId: privatePool,
+          desiredTotal: 1,
+        }),
+        404,
+        'POOL_NOT_FOUND',
+      );
+      const unbound = await api('PATCH', `/api/v1/guilds/${guildB}/settings`, adminKey, {
+        selectedPoolId: privatePool,
+      });
+      expect(unbound.status).toBe(200);
     });
 
     it('sees listings filtered to its guild (ledger, audit events, sessions)', async () => {

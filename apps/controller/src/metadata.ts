@@ -915,7 +915,7 @@ export default async () => {
             DeploymentsAdminController: {
               plan: {
                 summary:
-                  'Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics\nfor unusable registrations, and a verification job when anything was invited.',
+                  'Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics\nfor unusable registrations, and a verification job when anything was invited. A guild-bound\nkey deploys from public pools and its bound pool only.',
                 type: t['./admin-api/dto/deployment.dto'].DeploymentResponseDto,
               },
               job: {
@@ -935,7 +935,7 @@ export default async () => {
               },
               update: {
                 summary:
-                  "Changes a guild's settings; omitted fields keep their value, null resets to the default.",
+                  "Changes a guild's settings; omitted fields keep their value, null resets to the default. A\nguild-bound key selects public pools and its bound pool only.",
                 type: t['./admin-api/dto/guild-settings.dto'].GuildSettingsResponseDto,
               },
             },

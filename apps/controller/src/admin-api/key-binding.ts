@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import type { ApiKeyBinding } from '@app/access';
+import type { PoolsService } from '@app/pools';
 import { ADMIN_API_BINDING } from './admin-api.constants';
 import type { AdminApiRequest } from './admin-api.request';
 
@@ -57,3 +58,20 @@ export const AdminKeyBinding = createParamDecorator(
     return { guildId: key?.guildId ?? null, poolId: key?.poolId ?? null };
   },
 );
+
+/**
+ * A pool a request only *uses* (deploys agents from, selects for a guild) rather than addresses:
+ * a key bound to a guild may use public pools and the pool it is bound to — what a guild admin
+ * who belongs to no pool may use — never other private pools. Unbound keys use any pool.
+ * @throws PoolsException POOL_NOT_FOUND (404) for a private pool outside the binding, as for an
+ *   unknown pool
+ */
+export async function assertPoolUsable(
+  pools: PoolsService,
+  binding: ApiKeyBinding,
+  poolId: string,
+  actorId: string,
+): Promise<void> {
+  if (binding.guildId === null || binding.poolId === poolId) return;
+  await pools.get(poolId, actorId);
+}

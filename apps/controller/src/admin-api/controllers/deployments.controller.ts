@@ -1,9 +1,9 @@
 import { Body, Get, Param, Post } from '@nestjs/common';
-import { ApiKeyScope, AuditService } from '@app/access';
-import type { Actor } from '@app/pools';
+import { type ApiKeyBinding, ApiKeyScope, AuditService } from '@app/access';
+import { type Actor, PoolsService } from '@app/pools';
 import { DeployUseCase, DeployVerificationQueue } from '../../deploy';
 import { AdminActor } from '../admin-api.request';
-import { AdminBinding, BindingResolver } from '../key-binding';
+import { AdminBinding, AdminKeyBinding, assertPoolUsable, BindingResolver } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { DeployJobStatusDto, DeploymentCreateDto, DeploymentResponseDto } from '../dto/deployment.dto';
 
@@ -14,17 +14,27 @@ export class DeploymentsAdminController {
     private readonly deploy: DeployUseCase,
     private readonly verification: DeployVerificationQueue,
     private readonly audit: AuditService,
+    private readonly pools: PoolsService,
   ) {}
 
   /**
    * Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics
-   * for unusable registrations, and a verification job when anything was invited.
+   * for unusable registrations, and a verification job when anything was invited. A guild-bound
+   * key deploys from public pools and its bound pool only.
    */
   @Post()
   @AdminRoute(ApiKeyScope.Write)
   @AdminBinding({ guild: [{ in: 'body', name: 'guildId' }], pool: [{ in: 'body', name: 'poolId' }] })
-  @ApiProblem(404, 'No such pool (pool-not-accessible).')
-  async plan(@Body() body: DeploymentCreateDto, @AdminActor() actor: Actor): Promise<DeploymentResponseDto> {
+  @ApiProblem(
+    404,
+    'No such pool, or a private pool a guild-bound key may not use (pool-not-accessible, pool-not-found).',
+  )
+  async plan(
+    @Body() body: DeploymentCreateDto,
+    @AdminActor() actor: Actor,
+    @AdminKeyBinding() binding: ApiKeyBinding,
+  ): Promise<DeploymentResponseDto> {
+    await assertPoolUsable(this.pools, binding, body.poolId, actor.id);
     const result = await this.deploy.execute({
       guildId: body.guildId,
       poolId: body.poolId,

@@ -1,8 +1,14 @@
 import { Body, Get, Param, Patch } from '@nestjs/common';
-import { ApiKeyScope } from '@app/access';
-import { type Actor, GuildSettingsService, PoolsException, PoolsExceptionCode } from '@app/pools';
+import { type ApiKeyBinding, ApiKeyScope } from '@app/access';
+import {
+  type Actor,
+  GuildSettingsService,
+  PoolsException,
+  PoolsExceptionCode,
+  PoolsService,
+} from '@app/pools';
 import { AdminActor } from '../admin-api.request';
-import { AdminBinding } from '../key-binding';
+import { AdminBinding, AdminKeyBinding, assertPoolUsable } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import { SNOWFLAKE } from '../dto/common.dto';
 import { GuildSettingsResponseDto, GuildSettingsUpdateDto } from '../dto/guild-settings.dto';
@@ -10,7 +16,10 @@ import { GuildSettingsResponseDto, GuildSettingsUpdateDto } from '../dto/guild-s
 /** Per-guild settings: selected pool, idle policy, notice channel (`/api/v1/guilds/{guildId}/settings`). */
 @AdminApiController('guilds', 'guild settings')
 export class GuildSettingsAdminController {
-  constructor(private readonly settings: GuildSettingsService) {}
+  constructor(
+    private readonly settings: GuildSettingsService,
+    private readonly pools: PoolsService,
+  ) {}
 
   /** A guild's settings (defaults when never set). */
   @Get(':guildId/settings')
@@ -21,17 +30,26 @@ export class GuildSettingsAdminController {
     return this.settings.get(guildId);
   }
 
-  /** Changes a guild's settings; omitted fields keep their value, null resets to the default. */
+  /**
+   * Changes a guild's settings; omitted fields keep their value, null resets to the default. A
+   * guild-bound key selects public pools and its bound pool only.
+   */
   @Patch(':guildId/settings')
   @AdminRoute(ApiKeyScope.Write)
   @AdminBinding({ guild: [{ in: 'param', name: 'guildId' }] })
-  @ApiProblem(404, 'The selected pool does not exist (pool-not-found).')
+  @ApiProblem(
+    404,
+    'The selected pool does not exist, or is private and the key is bound to the guild only (pool-not-found).',
+  )
   async update(
     @Param('guildId') guildId: string,
     @Body() body: GuildSettingsUpdateDto,
     @AdminActor() actor: Actor,
+    @AdminKeyBinding() binding: ApiKeyBinding,
   ): Promise<GuildSettingsResponseDto> {
     assertGuildId(guildId);
+    if (typeof body.selectedPoolId === 'string')
+      await assertPoolUsable(this.pools, binding, body.selectedPoolId, actor.id);
     return this.settings.upsert(
       guildId,
       {
