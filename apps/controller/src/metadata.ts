@@ -640,7 +640,7 @@ export default async () => {
                 required: true,
                 type: () => Number,
                 description:
-                  'Agents of the pool the guild should hold in total, 0\u201349 (more is refused).',
+                  'Agents the guild should hold in total, counting every pool, 0\u201349 (more is refused).',
                 minimum: 0,
                 maximum: 1000,
               },
@@ -673,7 +673,7 @@ export default async () => {
               present: {
                 required: true,
                 type: () => Number,
-                description: 'Agents of the pool already in the guild.',
+                description: 'Live agents already in the guild, whatever their pool.',
               },
               need: { required: true, type: () => Number },
               invites: { required: true, type: () => [t['./admin-api/dto/deployment.dto'].DeployInviteDto] },

@@ -114,7 +114,7 @@ export function deployEmbed(plan: DeployPlan, verifying: boolean): EmbedBuilder 
       plan.invites.length > 0
         ? `Open each invite below and add the agent to this server.${verifying ? ' Chopsticks checks that they joined.' : ''}`
         : plan.need === 0
-          ? `This server already has ${plan.present} agent(s) from this pool.`
+          ? `This server already has ${plan.present} agent(s), counting every pool.`
           : 'The pool has no usable agent left to invite.',
     )
     .addFields(

@@ -10,7 +10,7 @@ export class DeploymentCreateDto {
   @Length(1, 64)
   poolId!: string;
 
-  /** Agents of the pool the guild should hold in total, 0–49 (more is refused). */
+  /** Agents the guild should hold in total, counting every pool, 0–49 (more is refused). */
   @IsInt()
   @Min(0)
   @Max(1000)
@@ -43,7 +43,7 @@ export class DeployPlanDto {
   guildId!: string;
   poolId!: string;
   desiredTotal!: number;
-  /** Agents of the pool already in the guild. */
+  /** Live agents already in the guild, whatever their pool. */
   present!: number;
   need!: number;
   invites!: DeployInviteDto[];
