@@ -143,4 +143,47 @@ describe('Voice moderation', () => {
     expect(count(after, 'user') - count(before, 'user')).toBe(1);
     expect(count(after, 'agent-disconnected')).toBe(count(before, 'agent-disconnected'));
   });
+
+  it('B7 "or ended with a notice": a player the runner drops by itself (too many failed tracks) ends its session at once (session-lost) with a notice — never a busy agent with a silent player', async () => {
+    const sessions = stack.get(SessionRegistry);
+    for (const query of [
+      'neon harbor',
+      'quiet voltage',
+      'copper skies',
+      'glass orchard',
+      'paper moon parade',
+    ]) {
+      const played = await stack.slash(ana, guild, 'music', { subcommand: 'play', options: { query } });
+      expect(played.error).toBeUndefined();
+    }
+    const session = sessions.get(key('Music 1'))!;
+    const bot = botOf(session.agentId);
+    const player = () => stack.lavalink.control.players({ userId: bot })[0];
+    // lavalink-client destroys a player after its 4th track error within 35 s.
+    for (let failed = 0; failed < 4 && sessions.getById(session.sessionId); failed++) {
+      await until(() => Boolean(player()?.track), 'a current track');
+      const title = player()?.track?.title;
+      stack.lavalink.control.failCurrentTrack(guild.guildId, 'decoder exploded', { userId: bot });
+      await until(
+        () => !sessions.getById(session.sessionId) || (player()?.track?.title ?? null) !== title,
+        'the next track or the end of the session',
+      );
+    }
+
+    await until(() => sessions.getById(session.sessionId) === undefined, 'the session to end');
+    await until(
+      () =>
+        said(
+          `⚠️ <@${bot}> lost its player in <#${guild.channels['Music 1']}>, so the music session ended. Run /music play to start again.`,
+        ),
+      'the notice in the text channel',
+    );
+    const metrics = await (await fetch(`${controllerUrl(stack)}/metrics-app`)).text();
+    expect(
+      sampleValue(metrics, 'chopsticks_session_releases_total', { kind: 'music', reason: 'error' }),
+    ).toBe(1);
+    // The agent is free again.
+    expect((await play(ana)).error).toBeUndefined();
+    expect(sessions.get(key('Music 1'))?.agentId).toBe(session.agentId);
+  });
 });

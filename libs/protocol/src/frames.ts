@@ -188,6 +188,11 @@ export const agentEventSchema = z.discriminatedUnion('name', [
      * false or absent = disconnected from outside (a moderator, the channel deleted).
      */
     requested: z.boolean().optional(),
+    /**
+     * True when the runner dropped the player itself because it could not be kept (Lavalink
+     * session lost and not rebuilt, too many track errors): the session is over.
+     */
+    lost: z.boolean().optional(),
   }),
   z.object({ name: z.literal('humans.left'), guildId: snowflakeSchema, voiceChannelId: snowflakeSchema }),
   z.object({

@@ -59,6 +59,14 @@ export const AGENT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildV
 /** How long after `voice.leave`/`assistant.leave` a voice disconnect counts as asked for (ms). */
 const REQUESTED_LEAVE_WINDOW_MS = 15_000;
 
+/** `playerDestroy` reasons that are not a lost player: leaves we were asked for, a moderator's disconnect. */
+const KEPT_DESTROY_REASONS: ReadonlySet<string> = new Set([
+  'voice.leave',
+  'assistant.leave',
+  'assistant.join-failed',
+  'Disconnected',
+]);
+
 /**
  * One agent Discord identity inside the runner: its own discord.js `Client` (minimal caches:
  * guilds, channels, voice states and the members in voice; sweepers for the rest) and its own
@@ -82,6 +90,12 @@ export class AgentIdentity {
   private readonly humans = new Map<string, { channelId: string; humans: number }>();
   /** guildId → epoch ms until which a voice disconnect there counts as asked for (`requested`). */
   private readonly requestedLeaves = new Map<string, number>();
+  /** guildId → epoch ms until which a voice disconnect there follows a player the runner dropped (`lost`). */
+  private readonly lostPlayers = new Map<string, number>();
+  /** Guilds where this identity has a player (created and not yet reported destroyed). */
+  private readonly playerGuilds = new Set<string>();
+  /** guildId → callbacks waiting for the reason of the player destroy under way there. */
+  private readonly destroyWaiters = new Map<string, ((reason: string | undefined) => void)[]>();
 
   constructor(private readonly options: AgentIdentityOptions) {
     this.logger = new Logger(`${AgentIdentity.name}:${options.agentId}`);
@@ -351,6 +365,32 @@ export class AgentIdentity {
     return this.stopped || (until !== undefined && until >= Date.now());
   }
 
+  /** Whether a `playerDestroy` reason means the runner dropped the player (not a leave or a moderator). */
+  private isLost(reason: string | undefined): boolean {
+    return !this.stopped && reason !== undefined && !KEPT_DESTROY_REASONS.has(reason);
+  }
+
+  /** The reason of the player destroy under way in `guildId` (undefined after 5 s without one). */
+  private destroyReason(guildId: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 5_000);
+      timer.unref();
+      const waiters = this.destroyWaiters.get(guildId) ?? [];
+      waiters.push((reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+      this.destroyWaiters.set(guildId, waiters);
+    });
+  }
+
+  /** Whether a disconnect in `guildId` now follows a player the runner dropped (consumes the mark). */
+  private playerWasLost(guildId: string): boolean {
+    const until = this.lostPlayers.get(guildId);
+    this.lostPlayers.delete(guildId);
+    return !this.stopped && until !== undefined && until >= Date.now();
+  }
+
   private requireMusic(): AgentMusic {
     if (!this.music)
       throw new AgentRpcException(ProtocolErrorCode.LavalinkUnavailable, 'No Lavalink node is configured.');
@@ -494,12 +534,23 @@ export class AgentIdentity {
         fromVoiceChannelId: before.channelId,
       });
       if (after.channelId === null && before.channelId !== null) {
-        this.options.sink.event(this.agentId, {
-          name: 'voice.disconnected',
-          guildId: after.guild.id,
-          voiceChannelId: before.channelId,
-          requested: this.leaveWasRequested(after.guild.id),
-        });
+        const guildId = after.guild.id;
+        const voiceChannelId = before.channelId;
+        const requested = this.leaveWasRequested(guildId);
+        const send = (lost: boolean) =>
+          this.options.sink.event(this.agentId, {
+            name: 'voice.disconnected',
+            guildId,
+            voiceChannelId,
+            requested,
+            lost,
+          });
+        // A player still alive here is being destroyed (by a moderator's disconnect or by the
+        // runner); lavalink-client names the reason only once done (`playerDestroy`): wait for it
+        // to tell a lost player apart.
+        if (!requested && this.playerGuilds.has(guildId))
+          void this.destroyReason(guildId).then((reason) => send(this.isLost(reason)));
+        else send(this.playerWasLost(guildId));
       }
     }
     this.countHumans(after.guild);
@@ -575,6 +626,16 @@ export class AgentIdentity {
       if (!music(player.guildId)) return;
       sink.event(id, { name: 'queue.end', guildId: player.guildId });
       sink.sessions(id, this.sessions());
+    });
+    // A player destroyed for any other reason than a leave we were asked for or a moderator's
+    // disconnect (lavalink-client's `Disconnected`) was dropped by the runner: it could not be kept.
+    manager.on('playerCreate', (player) => this.playerGuilds.add(player.guildId));
+    manager.on('playerDestroy', (player, reason) => {
+      this.playerGuilds.delete(player.guildId);
+      const waiters = this.destroyWaiters.get(player.guildId);
+      this.destroyWaiters.delete(player.guildId);
+      for (const waiter of waiters ?? []) waiter(reason);
+      if (this.isLost(reason)) this.lostPlayers.set(player.guildId, Date.now() + REQUESTED_LEAVE_WINDOW_MS);
     });
     // A moderator moved the agent: lavalink-client moved the player along; report the new channel.
     manager.on('playerMove', () => sink.sessions(id, this.sessions()));

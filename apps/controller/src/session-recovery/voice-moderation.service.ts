@@ -30,7 +30,9 @@ export type VoiceModerationOutcome = 'followed' | 'ended' | 'ignored';
  * - **disconnected**: a `voice.disconnected` from the agent's Discord voice state (no Lavalink
  *   close `code`) that the agent did not ask for (`requested` not true) ends the session of that
  *   channel with reason `agent-disconnected` (ledger row and release metric through the registry's
- *   release path); the agent is idle again and the text channel is told.
+ *   release path) — or `session-lost` when the runner dropped the player itself (`lost`: it could
+ *   not be rebuilt after a Lavalink node restart, ACCEPTANCE B7; too many track errors); the agent
+ *   is idle again and the text channel is told.
  * - **reconciliation**: a `session.report` that no longer lists a session the controller maps to
  *   that agent (its player was destroyed, e.g. it could not be rebuilt after a Lavalink node
  *   restart — ACCEPTANCE B7) ends that session with reason `session-lost` and a notice — but only
@@ -134,13 +136,18 @@ export class VoiceModerationService implements OnModuleInit, OnModuleDestroy {
     if (event.code !== undefined || event.requested === true || !event.voiceChannelId) return 'ignored';
     const session = this.sessions.agentSessionInGuild(agentId, event.guildId);
     if (!session || session.voiceChannelId !== event.voiceChannelId) return 'ignored';
-    if (!this.allocator.release(session.sessionId, ReleaseReason.AgentDisconnected)) return 'ignored';
+    const lost = event.lost === true;
+    const reason = lost ? ReleaseReason.SessionLost : ReleaseReason.AgentDisconnected;
+    if (!this.allocator.release(session.sessionId, reason)) return 'ignored';
     this.logger.log(
-      `ended ${session.kind} session ${session.sessionId}: ${agentId} was disconnected from voice`,
+      `ended ${session.kind} session ${session.sessionId}: ${agentId} ${lost ? 'dropped its player' : 'was disconnected from voice'}`,
     );
+    const agent = this.notifier.mention(agentId);
     void this.notifier.toChannel(
       session.textChannelId,
-      `${this.notifier.mention(agentId)} was disconnected from <#${session.voiceChannelId}>, so the ${label(session.kind)} session ended. Run ${session.kind === 'music' ? '/music play' : '/assistant join'} to start again.`,
+      lost
+        ? lostNotice(agent, session)
+        : `${agent} was disconnected from <#${session.voiceChannelId}>, so the ${label(session.kind)} session ended. Run ${restart(session.kind)} to start again.`,
     );
     return 'ended';
   }
@@ -192,7 +199,7 @@ export class VoiceModerationService implements OnModuleInit, OnModuleDestroy {
     this.leave(session.agentId, session.guildId, session.kind);
     void this.notifier.toChannel(
       session.textChannelId,
-      `⚠️ ${this.notifier.mention(session.agentId)} lost its player in <#${session.voiceChannelId}>, so the ${label(session.kind)} session ended. Run ${session.kind === 'music' ? '/music play' : '/assistant join'} to start again.`,
+      lostNotice(this.notifier.mention(session.agentId), session),
     );
   }
 
@@ -217,6 +224,14 @@ function reported(reports: readonly SessionReport[], session: Session): boolean 
       report.kind === session.kind &&
       report.voiceChannelId === session.voiceChannelId,
   );
+}
+
+function restart(kind: SessionKind): string {
+  return kind === 'music' ? '/music play' : '/assistant join';
+}
+
+function lostNotice(agent: string, session: Session): string {
+  return `⚠️ ${agent} lost its player in <#${session.voiceChannelId}>, so the ${label(session.kind)} session ended. Run ${restart(session.kind)} to start again.`;
 }
 
 function label(kind: SessionKind): string {
