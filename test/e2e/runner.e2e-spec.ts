@@ -558,7 +558,12 @@ describe('agent runner', () => {
         .framesOf('agent.update')
         .filter((f) => f.agentId === agentIdOf(y) && f.change.kind === 'voice.moved')
         .map((f) => f.change);
-      expect(moved.at(-1)).toEqual({ kind: 'voice.moved', guildId, voiceChannelId: null });
+      expect(moved.at(-1)).toEqual({
+        kind: 'voice.moved',
+        guildId,
+        voiceChannelId: null,
+        fromVoiceChannelId: channels.Lounge,
+      });
     });
 
     it('exposes runner metrics on /metrics with bounded labels', async () => {
