@@ -278,8 +278,9 @@ export class AgentIdentity {
       case 'voice.join':
         return this.requireMusic().join(request.params);
       case 'voice.leave':
-        this.expectLeave(request.params.guildId);
-        return { left: await this.leave(request.params.guildId) };
+        return {
+          left: await this.expectLeave(request.params.guildId, () => this.leave(request.params.guildId)),
+        };
       case 'music.play':
         return this.requireMusic().play(request.params);
       case 'music.search':
@@ -315,8 +316,11 @@ export class AgentIdentity {
       case 'assistant.say':
         return this.requireAssistant(request.op).say(request.params);
       case 'assistant.leave':
-        this.expectLeave(request.params.guildId);
-        return { left: await this.requireAssistant(request.op).leave(request.params.guildId) };
+        return {
+          left: await this.expectLeave(request.params.guildId, () =>
+            this.requireAssistant(request.op).leave(request.params.guildId),
+          ),
+        };
       case 'assistant.status':
         return this.requireAssistant(request.op).status(request.params.guildId);
     }
@@ -353,9 +357,15 @@ export class AgentIdentity {
     return true;
   }
 
-  /** Marks the next voice disconnect in `guildId` (within 15 s) as one the agent was asked for. */
-  private expectLeave(guildId: string): void {
+  /**
+   * Runs a leave the agent was asked for, marking the voice disconnect it causes in `guildId`
+   * (within 15 s) as requested; a leave that found nothing to leave drops the mark.
+   */
+  private async expectLeave(guildId: string, leave: () => Promise<boolean>): Promise<boolean> {
     this.requestedLeaves.set(guildId, Date.now() + REQUESTED_LEAVE_WINDOW_MS);
+    const left = await leave();
+    if (!left) this.requestedLeaves.delete(guildId);
+    return left;
   }
 
   /** Whether a disconnect in `guildId` now was asked for (consumes the mark). */
