@@ -303,6 +303,39 @@ describe(parseFrame.name, () => {
     ).toBe(undefined);
   });
 
+  it('voice.moved may name the channel left and voice.disconnected may say requested/lost; frames without them (older runner) still parse', () => {
+    const OTHER = '666666666666666666';
+    const moved = {
+      type: 'agent.update',
+      agentId: AGENT,
+      change: { kind: 'voice.moved', guildId: GUILD, voiceChannelId: OTHER, fromVoiceChannelId: VOICE },
+    };
+    expect(parseFrame(JSON.stringify(moved), 'runner-to-controller')).toEqual({ ok: true, frame: moved });
+    const disconnected = {
+      type: 'event',
+      agentId: AGENT,
+      at: 1,
+      event: {
+        name: 'voice.disconnected',
+        guildId: GUILD,
+        voiceChannelId: VOICE,
+        requested: false,
+        lost: true,
+      },
+    };
+    expect(parseFrame(JSON.stringify(disconnected), 'runner-to-controller')).toEqual({
+      ok: true,
+      frame: disconnected,
+    });
+    const older = {
+      type: 'event',
+      agentId: AGENT,
+      at: 1,
+      event: { name: 'voice.disconnected', guildId: GUILD, voiceChannelId: VOICE },
+    };
+    expect(parseFrame(JSON.stringify(older), 'runner-to-controller')).toEqual({ ok: true, frame: older });
+  });
+
   it.each([
     ['not JSON', '{nope', 'frame is not valid JSON'],
     ['an array', '[1,2]', 'frame must be a JSON object'],
