@@ -8,5 +8,6 @@ void runApp('dashboard', async () => {
   return startHttpApp(DashboardAppModule.forRoot(config), {
     port: config.DASHBOARD_PORT,
     host: config.HTTP_HOST,
+    trustProxy: config.TRUST_PROXY,
   });
 });

@@ -10,8 +10,10 @@ export const DASHBOARD_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A dashboard process started by {@link startDashboard}. */
 export interface DashboardProcess {
-  /** `http://127.0.0.1:<port>` (also its DASHBOARD_PUBLIC_URL). */
+  /** `http://127.0.0.1:<port>`, where the process listens. */
   url: string;
+  /** Its DASHBOARD_PUBLIC_URL: {@link url} unless started with `publicUrl` (e.g. behind TLS). */
+  publicUrl: string;
   /** The Discord application the dashboard logs users in with (redirect URI registered). */
   oauthApp: ApplicationCreated;
   /** Redis key prefix of this dashboard's sessions (unique per start). */
@@ -33,14 +35,15 @@ export interface DashboardProcess {
  */
 export async function startDashboard(
   stack: Stack,
-  input: { botOwnerIds?: string[]; env?: Record<string, string> } = {},
+  input: { botOwnerIds?: string[]; env?: Record<string, string>; publicUrl?: string } = {},
 ): Promise<DashboardProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const publicUrl = input.publicUrl ?? url;
   const oauthApp = stack.discord.control.createApplication({
     name: 'Chopsticks Dashboard',
     username: 'dashboard',
-    redirectUris: [`${url}/auth/callback`],
+    redirectUris: [`${publicUrl}/auth/callback`],
   });
   const apiKey = await stack.ctx.apiKeys.create({
     name: 'dashboard e2e',
@@ -53,7 +56,7 @@ export async function startDashboard(
     LOG_LEVEL: 'warn',
     DASHBOARD_PORT: String(port),
     HTTP_HOST: '127.0.0.1',
-    DASHBOARD_PUBLIC_URL: url,
+    DASHBOARD_PUBLIC_URL: publicUrl,
     REDIS_URL: DASHBOARD_TEST_REDIS_URL,
     DASHBOARD_SESSION_PREFIX: sessionPrefix,
     DASHBOARD_SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -84,6 +87,7 @@ export async function startDashboard(
   };
   return {
     url,
+    publicUrl,
     oauthApp,
     sessionPrefix,
     process: child,

@@ -36,4 +36,26 @@ describe(loadDashboardConfig.name, () => {
     expect(() => loadDashboardConfig({ BOT_OWNER_IDS: 'alice' })).toThrow(/BOT_OWNER_IDS/);
     expect(() => loadDashboardConfig({ CONTROLLER_API_URL: 'ftp://x' })).toThrow(/CONTROLLER_API_URL/);
   });
+
+  it('reads TRUST_PROXY like the controller (false, hop count, proxy list) and refuses garbage', () => {
+    expect(loadDashboardConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadDashboardConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadDashboardConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+    ]);
+    expect(() => loadDashboardConfig({ TRUST_PROXY: 'proxy.example' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadDashboardConfig({ TRUST_PROXY: '0' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('refuses an https public URL without TRUST_PROXY (the Secure cookie would never be sent)', () => {
+    expect(() => loadDashboardConfig({ DASHBOARD_PUBLIC_URL: 'https://dash.example.org' })).toThrow(
+      /TRUST_PROXY: must name the TLS-terminating proxy/,
+    );
+    const sut = loadDashboardConfig({
+      DASHBOARD_PUBLIC_URL: 'https://dash.example.org',
+      TRUST_PROXY: 'loopback',
+    });
+    expect(sut.TRUST_PROXY).toEqual(['loopback']);
+  });
 });
