@@ -1,3 +1,4 @@
+import { LedgerEvent, LedgerQuery, LedgerWriter } from '@app/ledger';
 import { sampleValue } from '@app/metrics';
 import type { GuildCreated } from '@app/sandbox';
 import { SessionRegistry } from '@app/sessions';
@@ -123,6 +124,16 @@ describe('Voice moderation', () => {
         reason: 'agent-disconnected',
       }),
     ).toBe(2);
+    // The lease ledger has the release, by the system, with that reason.
+    await stack.get(LedgerWriter).flush();
+    const page = await stack.get(LedgerQuery).list({ guildId: guild.guildId, limit: 200 });
+    expect(
+      page.items.find((row) => row.sessionId === session.sessionId && row.event === LedgerEvent.Release),
+    ).toMatchObject({
+      agentId: session.agentId,
+      reason: 'agent-disconnected',
+      actor: 'system',
+    });
 
     // Both agents are idle again: two channels get music.
     expect((await play(ben)).error).toBeUndefined();
