@@ -1,16 +1,16 @@
 /** Header that carries the API key — the only place a key is accepted. */
 export const API_KEY_HEADER = 'x-api-key';
 
-/** Query parameters refused anywhere because they look like a credential (case-insensitive). */
-export const KEY_QUERY_PARAMETERS = [
-  'api_key',
-  'apikey',
-  'api-key',
-  'key',
-  'x-api-key',
-  'token',
-  'access_token',
-];
+/**
+ * Query parameter names refused anywhere because they look like a credential. A name is matched
+ * case-insensitively after removing everything but letters and digits, so `api_key`, `apiKey`,
+ * `X-Api-Key`, `x_api_key`, `access_token`, `client-secret` and `auth` all match.
+ */
+export const CREDENTIAL_QUERY_NAME =
+  /key$|apikey|token|secret|passw(?:or)?d|credential|auth|signature|session/;
+
+/** What every query value is replaced with in the URL the request logger sees. */
+export const REDACTED_QUERY_VALUE = '[redacted]';
 
 /** IETF draft ratelimit header names (draft-ietf-httpapi-ratelimit-headers) and Retry-After (RFC 9110). */
 export const RATE_LIMIT_HEADERS = {

@@ -5,9 +5,10 @@ import { ChopsticksMetrics } from '@app/metrics';
 import {
   API_KEY_HEADER,
   API_KEY_SECURITY_SCHEME,
-  KEY_QUERY_PARAMETERS,
   RATE_LIMIT_HEADERS,
 } from '../api-access/api-access.constants';
+import { ApiKeyRing } from '../api-access/api-keys';
+import { queryCarriesCredential, redactedRequestUrl } from '../api-access/query-credentials';
 import { FunCatalogModule } from '../catalog/fun-catalog.module';
 import { FunhubErrorCode } from '../catalog/funhub.exception';
 import type { FunhubConfig } from '../config/funhub.config';
@@ -19,15 +20,16 @@ export const FUNHUB_DOCS_JSON_PATH = 'docs/json';
 
 /**
  * Registers what needs the Fastify instance itself, before the app listens (pass as
- * `configure` to `startHttpApp`): the query-key refusal, request metrics, the CORS allowlist and
- * the OpenAPI document with Swagger UI at `/docs`.
+ * `configure` to `startHttpApp`): the query-key refusal and query redaction, request metrics, the
+ * CORS allowlist and the OpenAPI document with Swagger UI at `/docs`.
  */
 export function configureFunhubHttp(app: NestFastifyApplication, config: FunhubConfig): void {
   const adapter = app.getHttpAdapter() as FastifyAdapter;
   // The adapter's own request hook runs before every Nest middleware (the request logger
   // included, which records the URL as soon as it sees the request): a refused query-string key
-  // never reaches a log line. A hook added to the Fastify instance now would run after them.
-  adapter.setOnRequestHook(refuseKeyInQuery);
+  // never reaches a log line, and the URL the logger sees has no query value left in it. A hook
+  // added to the Fastify instance now would run after them.
+  adapter.setOnRequestHook(guardQueryString(app.get(ApiKeyRing)));
   const fastify = adapter.getInstance();
   const metrics = app.get(ChopsticksMetrics);
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -74,31 +76,36 @@ export function buildFunhubDocument(app: NestFastifyApplication): OpenAPIObject 
 }
 
 /**
- * Refuses any request whose query string carries a credential-like parameter
- * ({@link KEY_QUERY_PARAMETERS}) with 400 problem+json, before routing to Nest (so before the
- * request logger): query strings end up in proxy logs, browser history and caches. The raw URL
- * is cut to its path so nothing downstream can log the value either.
+ * The FunHub's first request hook, run before routing to Nest (so before the request logger):
+ * - a query string that carries a credential — a parameter named like one (`api_key`,
+ *   `x_api_key`, `token`, …) or any name or value equal to a configured API key — is refused with
+ *   400 problem+json and the raw URL is cut to its path, so the value is never logged: query
+ *   strings end up in proxy logs, browser history and caches;
+ * - otherwise every query value in the raw URL is replaced by `[redacted]` (Fastify has already
+ *   parsed `request.query`, which handlers read), so no request log line carries query values.
  */
-function refuseKeyInQuery(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  const query = request.query;
-  const names =
-    query && typeof query === 'object' ? Object.keys(query).map((name) => name.toLowerCase()) : [];
-  if (!names.some((name) => KEY_QUERY_PARAMETERS.includes(name))) {
-    done();
-    return;
-  }
-  request.raw.url = request.url.split('?')[0];
-  void reply
-    .status(400)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(
-      funhubProblem(
-        request,
-        400,
-        FunhubErrorCode.KeyInQuery,
-        `API keys are accepted only in the ${API_KEY_HEADER} header, never in the query string. The request was not processed; rotate the key if it was shared.`,
-      ),
-    );
+function guardQueryString(
+  keys: ApiKeyRing,
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  return (request, reply, done) => {
+    if (!queryCarriesCredential(request.query, keys)) {
+      request.raw.url = redactedRequestUrl(request.url, request.query);
+      done();
+      return;
+    }
+    request.raw.url = request.url.split('?')[0];
+    void reply
+      .status(400)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(
+        funhubProblem(
+          request,
+          400,
+          FunhubErrorCode.KeyInQuery,
+          `API keys are accepted only in the ${API_KEY_HEADER} header, never in the query string. The request was not processed; rotate the key if it was shared.`,
+        ),
+      );
+  };
 }
 
 type HttpOutcome = 'success' | 'redirect' | 'client-error' | 'rate-limited' | 'server-error';
