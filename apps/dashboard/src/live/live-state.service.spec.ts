@@ -1,5 +1,5 @@
 import type { LiveAgent, LiveSession } from '../controller-api/controller-api.schemas';
-import { summarize } from './live-state.service';
+import { agentsInGuilds, summarize } from './live-state.service';
 
 const agent = (id: string, overrides: Partial<LiveAgent> = {}): LiveAgent => ({
   agentId: id,
@@ -57,5 +57,28 @@ describe(summarize.name, () => {
     const sut = summarize(1, [agent('agent1', { ready: false })], [], (id) => id);
     expect(sut.utilization).toEqual({ overall: 0, music: 0, assistant: 0 });
     expect(sut.agents).toEqual({ connected: 1, ready: 0, busy: 0 });
+  });
+});
+
+describe(agentsInGuilds.name, () => {
+  it("counts only the visible guilds' sessions, so an agent busy elsewhere shows 0 (ready, not busy)", () => {
+    const mine = '100000000000000001';
+    const theirs = '100000000000000002';
+    const agents = [
+      agent('agent1', { guildIds: [mine, theirs], sessions: 2 }),
+      agent('agent2', { guildIds: [mine], sessions: 1 }),
+      agent('agent3', { guildIds: [theirs], sessions: 1 }),
+    ];
+    const sessions = [
+      { ...session('s1', 'agent1', 'music'), guildId: theirs },
+      { ...session('s2', 'agent1', 'assistant'), guildId: theirs },
+      { ...session('s3', 'agent2', 'music'), guildId: mine },
+      { ...session('s4', 'agent3', 'music'), guildId: theirs },
+    ];
+    const sut = agentsInGuilds(agents, sessions, (id) => id === mine);
+    expect(sut.map((row) => [row.agentId, row.sessions])).toEqual([
+      ['agent1', 0],
+      ['agent2', 1],
+    ]);
   });
 });

@@ -63,12 +63,16 @@ export class LiveStateService {
     return summarize(raw.at, agents, sessions, (id) => viewer.guildName(id));
   }
 
-  /** Live agents the viewer may see (members of their guilds; all for bot owners). */
+  /**
+   * Live agents the viewer may see (members of their guilds; all for bot owners). Outside a bot
+   * owner's fleet-wide view each agent's `sessions` counts only the sessions of the guilds shown,
+   * so neither the count nor the busy state reveals another guild's activity.
+   */
   async agents(viewer: Viewer, guildId?: string): Promise<LiveAgent[]> {
     const raw = await this.read();
     if (viewer.isOwner && !guildId) return raw.agents;
-    return raw.agents.filter((agent) =>
-      agent.guildIds.some((id) => (guildId ? id === guildId : viewer.canSeeGuild(id))),
+    return agentsInGuilds(raw.agents, raw.sessions, (id) =>
+      guildId ? id === guildId : viewer.canSeeGuild(id),
     );
   }
 
@@ -87,6 +91,24 @@ export class LiveStateService {
     });
     return state;
   }
+}
+
+/**
+ * The agents that are members of a visible guild, each with `sessions` recounted from the live
+ * sessions of visible guilds only (sessions it holds elsewhere are left out).
+ * @param visible true for a guild id the viewer may see
+ */
+export function agentsInGuilds(
+  agents: LiveAgent[],
+  sessions: LiveSession[],
+  visible: (guildId: string) => boolean,
+): LiveAgent[] {
+  const shown = new Map<string, number>();
+  for (const session of sessions)
+    if (visible(session.guildId)) shown.set(session.agentId, (shown.get(session.agentId) ?? 0) + 1);
+  return agents
+    .filter((agent) => agent.guildIds.some(visible))
+    .map((agent) => ({ ...agent, sessions: shown.get(agent.agentId) ?? 0 }));
 }
 
 /** Counts and utilization of a set of live agents and sessions. */
