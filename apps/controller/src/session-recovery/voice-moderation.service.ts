@@ -166,30 +166,40 @@ export class VoiceModerationService implements OnModuleInit, OnModuleDestroy {
       }
       if (this.missingSince.has(session.sessionId)) continue;
       this.missingSince.set(session.sessionId, now);
-      const boundAt = this.boundAt.get(session.sessionId) ?? now;
-      const wait = Math.max(this.graceMs, boundAt + this.graceMs - now);
-      const timer = setTimeout(() => {
+      this.schedule(session);
+    }
+  }
+
+  /** Checks `session` again once it has been bound and missing for the grace period. */
+  private schedule(session: Session): void {
+    const timer = setTimeout(
+      () => {
         this.timers.delete(timer);
         this.confirmLost(session);
-      }, wait);
-      timer.unref();
-      this.timers.add(timer);
-    }
+      },
+      this.dueAt(session) - Date.now() + 5,
+    );
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Epoch ms from which a missing session counts as lost: bound and missing for the grace period. */
+  private dueAt(session: Session): number {
+    const since = this.missingSince.get(session.sessionId) ?? Date.now();
+    return Math.max(since, this.boundAt.get(session.sessionId) ?? 0) + this.graceMs;
   }
 
   private confirmLost(session: Session): void {
     if (this.sessions.getById(session.sessionId) !== session) return;
-    const since = this.missingSince.get(session.sessionId);
-    const now = Date.now();
-    if (since === undefined || now - since < this.graceMs) return;
-    if (now - (this.boundAt.get(session.sessionId) ?? 0) < this.graceMs) {
-      // Re-keyed or re-bound meanwhile: judge it on the next report.
-      this.missingSince.delete(session.sessionId);
-      return;
-    }
+    if (!this.missingSince.has(session.sessionId)) return;
     const reports = this.latest.get(session.agentId);
     if (!reports || reported(reports, session)) {
       this.missingSince.delete(session.sessionId);
+      return;
+    }
+    // Moved or bound again meanwhile (or the timer fired early): wait the rest.
+    if (Date.now() < this.dueAt(session)) {
+      this.schedule(session);
       return;
     }
     if (!this.allocator.release(session.sessionId, ReleaseReason.SessionLost)) return;
