@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { installProcessGuards, listeningPort, startHttpApp } from '@app/lifecycle';
 import { parseExposition } from '@app/metrics';
 import { ApiKeyScope, ApiKeysService } from '@app/access';
-import { RunnersService } from '@app/pools';
+import { createDataSource, migrateToHead, RunnersService } from '@app/pools';
 import { DiscordSandbox, LavalinkSandbox, TtsSandbox } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
 import { AgentsAppModule, loadAgentsConfig } from '@apps/agents';
@@ -122,11 +122,15 @@ async function main(): Promise<void> {
 
     // The sandbox starts empty each run, so the embedded database does too; a real one is kept.
     if (!demo.DATABASE_URL) rmSync(`${demo.DEMO_DATA_DIR}/pglite`, { recursive: true, force: true });
-    say(
-      demo.DATABASE_URL
-        ? '▶ using Postgres at DATABASE_URL'
-        : `▶ using a fresh embedded Postgres in ${demo.DEMO_DATA_DIR}/pglite`,
-    );
+    if (demo.DATABASE_URL) {
+      // A fresh database is usable at once: the same advisory-locked migration as `npm run migrate`.
+      const applied = await migrateDatabase(demo.DATABASE_URL);
+      say(
+        `▶ using Postgres at DATABASE_URL (${applied.length === 0 ? 'schema already at head' : `applied ${applied.length} migration(s)`})`,
+      );
+    } else {
+      say(`▶ using a fresh embedded Postgres in ${demo.DEMO_DATA_DIR}/pglite`);
+    }
     say(
       demo.REDIS_URL
         ? '▶ using Redis at REDIS_URL (rate limits, idempotency, dashboard sessions, the deploy queue)'
@@ -520,6 +524,20 @@ async function waitForDeployVerification(metricsUrl: string, jobs: number): Prom
 }
 
 /** Boots a Nest app module on 127.0.0.1:`port`; registers its close. */
+/**
+ * Migrates the Postgres at `url` to head under the migrations' advisory lock (as `npm run migrate`).
+ * @returns the names of the migrations applied (empty when already at head)
+ */
+async function migrateDatabase(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, { embedded: false, applicationName: 'chopsticks-demo' });
+  await dataSource.initialize();
+  try {
+    return await migrateToHead(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 async function startApp(
   module: Parameters<typeof startHttpApp>[0],
   port: number,

@@ -68,7 +68,8 @@ describe('npm run demo -- --once --json with DATABASE_URL and REDIS_URL', () => 
   let summary: DemoSummary;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    // An empty database, as an operator's fresh DATABASE_URL: the demo migrates it first.
+    db = await createTestDatabase({ template: null });
     dataDir = mkdtempSync(join(tmpdir(), 'chopsticks-demo-'));
     run = await runDemo({
       DATABASE_URL: db.url,
@@ -102,6 +103,10 @@ describe('npm run demo -- --once --json with DATABASE_URL and REDIS_URL', () => 
     expect(Object.keys(summary.tracks)).toEqual(['started', 'ended']);
     expect(Object.keys(summary.allocationSeconds)).toEqual(['p50', 'p99']);
     expect(Object.keys(summary.metrics)).toEqual(['scraped', 'missing']);
+  });
+
+  it('migrates the empty database at DATABASE_URL before anything uses it', () => {
+    expect(run.stderr).toMatch(/▶ using Postgres at DATABASE_URL \(applied \d+ migration\(s\)\)/);
   });
 
   it('six agents registered, connected and ready in two guilds', () => {
