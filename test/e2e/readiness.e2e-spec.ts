@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { listeningPort, startHttpApp } from '@app/lifecycle';
 import { sampleValue } from '@app/metrics';
-import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
 import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
-import { freePort } from './support/app-process';
+import { freePort, spawnApp, waitForHttp200 } from './support/app-process';
 import { controllerUrl, createStack, type Stack } from './support/stack';
 
 /** A redis-server of our own on a loopback port, so a test can take Redis away and bring it back. */
@@ -49,6 +47,47 @@ class OwnRedis {
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** A running app under test: its base URL and how to stop it. */
+interface RunningApp {
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the dashboard as its own process (booted in a Jest worker it never finishes creating
+ * its Fastify plugins) and waits for its liveness.
+ */
+async function startDashboardProcess(env: Record<string, string>): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawnApp('dashboard', {
+    NODE_ENV: 'test',
+    DASHBOARD_PORT: String(port),
+    HTTP_HOST: '127.0.0.1',
+    ...env,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const close = async () => {
+    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGTERM');
+    await child.exited;
+  };
+  try {
+    await waitForHttp200(`${base}/health`, 60_000);
+  } catch (error) {
+    await close();
+    throw new Error(`${(error as Error).message}\n${child.output()}`);
+  }
+  return { base, close };
+}
+
+/** Starts the FunHub in this process. */
+async function startFunhub(env: Record<string, string>): Promise<RunningApp> {
+  const app = await startHttpApp(FunhubAppModule.forRoot(loadFunhubConfig({ LOG_LEVEL: 'error', ...env })), {
+    port: 0,
+    host: '127.0.0.1',
+  });
+  return { base: `http://127.0.0.1:${listeningPort(app)}`, close: () => app.close() };
 }
 
 interface Readiness {
@@ -163,6 +202,20 @@ describe('readiness (H1)', () => {
       await poll(controller, (answer) => answer.body.info?.lavalink?.reachable === true);
     });
 
+    it('H1: the dashboard reports the controller admin API it reads from as reachable', async () => {
+      const dashboard = await startDashboardProcess({ CONTROLLER_API_URL: controllerUrl(stack) });
+      try {
+        const answer = await readiness(`${dashboard.base}/readyz`);
+
+        expect(answer.status).toBe(200);
+        expect(answer.body.info).toEqual({
+          controller_api: { status: 'up', required: false, reachable: true },
+        });
+      } finally {
+        await dashboard.close();
+      }
+    });
+
     it('H2: the runner’s /metrics needs its METRICS_TOKEN', async () => {
       const url = `http://127.0.0.1:${stack.runner!.healthPort}/metrics`;
 
@@ -177,24 +230,25 @@ describe('readiness (H1)', () => {
   describe.each([
     {
       app: 'dashboard',
-      start: (env: Record<string, string>) =>
-        startHttpApp(DashboardAppModule.forRoot(loadDashboardConfig({ LOG_LEVEL: 'error', ...env })), {
-          port: 0,
-          host: '127.0.0.1',
-        }),
+      // The controller admin API is reported but not required: here nothing listens on its URL.
+      reported: {
+        controller_api: expect.objectContaining({
+          status: 'up',
+          required: false,
+          reachable: false,
+        }) as unknown,
+      },
+      start: startDashboardProcess,
     },
     {
       app: 'funhub',
-      start: (env: Record<string, string>) =>
-        startHttpApp(FunhubAppModule.forRoot(loadFunhubConfig({ LOG_LEVEL: 'error', ...env })), {
-          port: 0,
-          host: '127.0.0.1',
-        }),
+      reported: {} as Record<string, unknown>,
+      start: startFunhub,
     },
-  ])('$app', ({ start }) => {
+  ])('$app', ({ start, reported }) => {
     let redis: OwnRedis;
-    const apps: NestFastifyApplication[] = [];
-    const base = (app: NestFastifyApplication) => `http://127.0.0.1:${listeningPort(app)}`;
+    const apps: RunningApp[] = [];
+    const base = (app: RunningApp) => app.base;
 
     beforeAll(async () => {
       redis = await OwnRedis.start();
@@ -204,13 +258,16 @@ describe('readiness (H1)', () => {
       await redis?.down();
     });
 
-    it('H1: without REDIS_URL /readyz is 200 with nothing to report', async () => {
-      const app = await start({});
+    it('H1: without REDIS_URL /readyz is 200 with nothing required to report', async () => {
+      const app = await start({ CONTROLLER_API_URL: `http://127.0.0.1:${await freePort()}` });
       apps.push(app);
 
       const answer = await readiness(`${base(app)}/readyz`);
 
-      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', info: {} }) });
+      expect(answer).toEqual({
+        status: 200,
+        body: expect.objectContaining({ status: 'ok', info: reported }),
+      });
       expect((await fetch(`${base(app)}/health`)).status).toBe(200);
     });
 
