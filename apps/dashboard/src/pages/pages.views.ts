@@ -57,7 +57,9 @@ export function utilizationChart(snapshot: LiveSnapshot): SafeHtml {
             </li>`,
         )}
       </ul>
-      <p class="hint">Updated <span data-live="updated">${when(snapshot.at)}</span> (live).</p>
+      <p class="hint">
+        Updated <span data-live="updated">${when(snapshot.at)}</span><span data-live-label> (live)</span>.
+      </p>
     </div>
   </section>`;
 }

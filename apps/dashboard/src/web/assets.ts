@@ -2,7 +2,9 @@
  * Static assets of the dashboard, served by `AssetsController` from memory (no CDN, no build
  * step). The stylesheet is mobile-first (no horizontal page scroll at 375 px: wide tables scroll
  * inside their own region) with visible focus styles; the script keeps live regions current
- * from the SSE stream at `/live/events` and draws the utilization chart as inline SVG.
+ * from the SSE stream at `/live/events` and draws the utilization chart as inline SVG. On
+ * `event: problem` it shows "Live updates paused: controller unreachable" and hides every
+ * "(live)" label until the next `event: snapshot`.
  */
 export const DASHBOARD_CSS = `
 *,*::before,*::after{box-sizing:border-box}
@@ -122,9 +124,26 @@ export const DASHBOARD_JS = `
       });
     });
   }
+  function paused(message) {
+    var banner = root.querySelector('[data-live-problem]');
+    if (message && !banner) {
+      banner = document.createElement('p');
+      banner.className = 'error';
+      banner.setAttribute('role', 'status');
+      banner.setAttribute('data-live-problem', '');
+      root.prepend(banner);
+    }
+    if (banner) { banner.textContent = message || ''; banner.hidden = !message; }
+    document.querySelectorAll('[data-live-label]').forEach(function (el) { el.hidden = Boolean(message); });
+  }
   var source = new EventSource(root.getAttribute('data-live-url'));
+  source.addEventListener('problem', function () {
+    paused('Live updates paused: controller unreachable. Figures shown may be out of date.');
+    root.setAttribute('data-live-state', 'paused');
+  });
   source.addEventListener('snapshot', function (event) {
     var data = JSON.parse(event.data);
+    paused(null);
     set('connected', data.agents.connected);
     set('ready', data.agents.ready);
     set('busy', data.agents.busy);
