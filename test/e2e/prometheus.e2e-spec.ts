@@ -6,11 +6,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { stringify, parse } from 'yaml';
 import { listeningPort, startHttpApp } from '@app/lifecycle';
 import { findLabelViolations, parseExposition, sampleValue } from '@app/metrics';
-import { DashboardAppModule, loadDashboardConfig } from '@apps/dashboard';
 import { FunhubAppModule, loadFunhubConfig } from '@apps/funhub';
 import { metricNamesIn } from '../unit/ops/promql';
 import { operator } from '../utils/factories';
-import { freePort, REPO_ROOT } from './support/app-process';
+import { type AppProcess, freePort, REPO_ROOT, spawnApp, waitForHttp200 } from './support/app-process';
 import { controllerUrl, createStack, type Stack } from './support/stack';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -136,7 +135,10 @@ describe('Prometheus against a running stack (O2)', () => {
     .flatMap((group) => group.rules)
     .filter((rule) => rule.alert);
   let stack: Stack;
-  let dashboard: NestFastifyApplication;
+  // The dashboard runs as its own process (booted in a Jest worker its Fastify plugins never
+  // finish registering).
+  let dashboard: AppProcess;
+  let dashboardPort: number;
   let funhub: NestFastifyApplication;
   let prometheus: Prometheus;
   let guildId: string;
@@ -149,10 +151,13 @@ describe('Prometheus against a running stack (O2)', () => {
     writeFileSync(join(dir, 'metrics-token'), RUNNER_METRICS_TOKEN);
     await stack.startRunner({ METRICS_TOKEN: RUNNER_METRICS_TOKEN });
     await stack.waitForAgents(guildId, 2);
-    dashboard = await startHttpApp(DashboardAppModule.forRoot(loadDashboardConfig({ LOG_LEVEL: 'error' })), {
-      port: 0,
-      host: '127.0.0.1',
+    dashboardPort = await freePort();
+    dashboard = spawnApp('dashboard', {
+      NODE_ENV: 'test',
+      DASHBOARD_PORT: String(dashboardPort),
+      HTTP_HOST: '127.0.0.1',
     });
+    await waitForHttp200(`http://127.0.0.1:${dashboardPort}/health`, 60_000);
     funhub = await startHttpApp(FunhubAppModule.forRoot(loadFunhubConfig({ LOG_LEVEL: 'error' })), {
       port: 0,
       host: '127.0.0.1',
@@ -175,7 +180,7 @@ describe('Prometheus against a running stack (O2)', () => {
       {
         job_name: 'chopsticks-dashboard',
         metrics_path: '/metrics',
-        static_configs: [{ targets: [`127.0.0.1:${listeningPort(dashboard)}`] }],
+        static_configs: [{ targets: [`127.0.0.1:${dashboardPort}`] }],
       },
       {
         job_name: 'chopsticks-funhub',
@@ -187,7 +192,10 @@ describe('Prometheus against a running stack (O2)', () => {
 
   afterAll(async () => {
     await prometheus?.stop();
-    await dashboard?.close();
+    if (dashboard && dashboard.child.exitCode === null) {
+      dashboard.child.kill('SIGTERM');
+      await dashboard.exited;
+    }
     await funhub?.close();
     await stack?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -242,7 +250,7 @@ describe('Prometheus against a running stack (O2)', () => {
         `${controllerUrl(stack)}/metrics`,
         `${controllerUrl(stack)}/metrics-app`,
         `http://127.0.0.1:${stack.runner!.healthPort}/metrics`,
-        `http://127.0.0.1:${listeningPort(dashboard)}/metrics`,
+        `http://127.0.0.1:${dashboardPort}/metrics`,
         `http://127.0.0.1:${listeningPort(funhub)}/metrics`,
       ].map(async (url) =>
         (await fetch(url, { headers: { authorization: `Bearer ${RUNNER_METRICS_TOKEN}` } })).text(),
