@@ -147,6 +147,31 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     expect((await stack.ctx.guilds.get(managed.guildId)).idleReleaseSeconds).toBe(900);
   });
 
+  it('refuses a custom idle time outside 60 s … 31 days with 400 naming the field (nothing saved)', async () => {
+    const jar = await loginOverHttp(stack, dashboard, gina);
+    const page = await (await request(jar, `${dashboard.url}/guilds/${managed.guildId}`)).text();
+    expect(page).toContain('max="2678400"');
+    const token = csrfTokenOf(page);
+    const before = await stack.ctx.guilds.get(managed.guildId);
+    for (const idleSeconds of ['59', '2678401', '99999999999999999999', '1e3', '', '600.5']) {
+      const refused = await request(jar, `${dashboard.url}/guilds/${managed.guildId}/settings`, {
+        method: 'POST',
+        form: { selectedPoolId: '', idleMode: 'custom', idleSeconds, _csrf: token },
+      });
+      expect({ idleSeconds, status: refused.status }).toEqual({ idleSeconds, status: 400 });
+      expect(await refused.text()).toContain(
+        'Idle seconds: a custom idle time must be a whole number of seconds from 60 to 2,678,400 (31 days).',
+      );
+    }
+    expect(await stack.ctx.guilds.get(managed.guildId)).toEqual(before);
+    const longest = await request(jar, `${dashboard.url}/guilds/${managed.guildId}/settings`, {
+      method: 'POST',
+      form: { selectedPoolId: '', idleMode: 'custom', idleSeconds: '2678400', _csrf: token },
+    });
+    expect(longest.status).toBe(303);
+    expect((await stack.ctx.guilds.get(managed.guildId)).idleReleaseSeconds).toBe(2_678_400);
+  });
+
   it("a guild admin cannot select another owner's private pool (403, nothing saved) but may select a public one", async () => {
     const secret = await stack.ctx.pools.create(
       { ownerId: snowflake(), name: 'Secret pool', visibility: PoolVisibility.Private },

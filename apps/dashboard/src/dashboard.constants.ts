@@ -12,3 +12,9 @@ export const MAX_LIST_PAGES = 25;
 export const API_PAGE_SIZE = 200;
 /** Audit events per dashboard page. */
 export const AUDIT_PAGE_SIZE = 50;
+/**
+ * Bounds of a custom idle release, seconds: the guild settings minimum (`MIN_IDLE_RELEASE_SECONDS`
+ * of `@app/pools`) and the admin API's maximum (`PATCH /guilds/{id}/settings`, 31 days).
+ */
+export const IDLE_SECONDS_MIN = 60;
+export const IDLE_SECONDS_MAX = 2_678_400;

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { type Viewer, viewerOf } from '../auth/viewer';
 import { ControllerApiClient } from '../controller-api/controller-api.client';
 import type { Pool } from '../controller-api/controller-api.schemas';
-import { AUDIT_PAGE_SIZE } from '../dashboard.constants';
+import { AUDIT_PAGE_SIZE, IDLE_SECONDS_MAX, IDLE_SECONDS_MIN } from '../dashboard.constants';
 import { DashboardException, DashboardExceptionCode } from '../dashboard.exception';
 import { LiveStateService } from '../live/live-state.service';
 import { html, type HtmlValue } from '../web/html';
@@ -42,7 +42,7 @@ const HTML = 'text/html; charset=utf-8';
 const settingsBody = z.object({
   selectedPoolId: z.string().max(64),
   idleMode: z.enum(['default', 'off', 'custom']),
-  idleSeconds: z.string().max(12).optional(),
+  idleSeconds: z.string().max(64).optional(),
 });
 const deployBody = z.object({
   poolId: z.string().min(1).max(64),
@@ -235,11 +235,16 @@ export class PagesController {
     let idleReleaseSeconds: number | null = null;
     if (form.data.idleMode === 'off') idleReleaseSeconds = 0;
     if (form.data.idleMode === 'custom') {
-      idleReleaseSeconds = Number(form.data.idleSeconds);
-      if (!Number.isInteger(idleReleaseSeconds) || idleReleaseSeconds < 60)
+      const text = form.data.idleSeconds?.trim() ?? '';
+      idleReleaseSeconds = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (
+        !Number.isSafeInteger(idleReleaseSeconds) ||
+        idleReleaseSeconds < IDLE_SECONDS_MIN ||
+        idleReleaseSeconds > IDLE_SECONDS_MAX
+      )
         throw new DashboardException(
           DashboardExceptionCode.InvalidInput,
-          'A custom idle time must be a whole number of seconds, 60 or more.',
+          `Idle seconds: a custom idle time must be a whole number of seconds from ${IDLE_SECONDS_MIN} to ${IDLE_SECONDS_MAX.toLocaleString('en-US')} (31 days).`,
         );
     }
     const selectedPoolId = form.data.selectedPoolId === '' ? null : form.data.selectedPoolId;

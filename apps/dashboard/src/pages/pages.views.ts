@@ -8,6 +8,7 @@ import type {
   RegisteredAgent,
 } from '../controller-api/controller-api.schemas';
 import type { LiveSnapshot, SessionView } from '../live/live-state.service';
+import { IDLE_SECONDS_MAX, IDLE_SECONDS_MIN } from '../dashboard.constants';
 import { CHART_SERIES } from '../web/assets';
 import { html, type SafeHtml } from '../web/html';
 import { table, when } from '../web/layout';
@@ -241,12 +242,17 @@ export function settingsForm(
         <legend>Idle policy</legend>
         ${radio('default', 'Product default')} ${radio('off', 'Never release idle agents')}
         ${radio('custom', 'Release after a custom idle time')}
-        <label for="idleSeconds">Idle seconds (60 or more, for a custom time)</label>
+        <label for="idleSeconds">
+          Idle seconds (${IDLE_SECONDS_MIN} to ${IDLE_SECONDS_MAX.toLocaleString('en-US')}, i.e. 31 days, for
+          a custom time)
+        </label>
         <input
           id="idleSeconds"
           name="idleSeconds"
           type="number"
-          min="60"
+          min="${IDLE_SECONDS_MIN}"
+          max="${IDLE_SECONDS_MAX}"
+          step="1"
           inputmode="numeric"
           value="${mode === 'custom' ? String(idle) : ''}"
         />
