@@ -352,6 +352,37 @@ describe('FunHub rate limits (real Redis)', () => {
     expect(metrics).toMatch(/chopsticks_funhub_requests_total\{endpoint="random",outcome="rate-limited"\} 1/);
   });
 
+  it('wrong keys are limited per client address: after FUNHUB_AUTH_FAILURE_LIMIT per minute it is 429 with Retry-After, also for a right key; shared through Redis', async () => {
+    const first = await startFunhub({ FUNHUB_AUTH_FAILURE_LIMIT: '3' });
+    started.push(first);
+    const second = await startFunhub({
+      FUNHUB_AUTH_FAILURE_LIMIT: '3',
+      FUNHUB_API_KEYS: first.key,
+      FUNHUB_RATE_LIMIT_KEY_PREFIX: first.prefix,
+    });
+    started.push(second);
+    const call = (url: string, key: string) =>
+      fetch(`${url}/api/fun/random`, { headers: { 'x-api-key': key } });
+    const wrong = () => `wrong-${randomBytes(12).toString('hex')}`;
+    expect((await call(first.url, wrong())).status).toBe(401);
+    expect((await call(second.url, wrong())).status).toBe(401);
+    expect((await call(first.url, first.key)).status).toBe(200);
+    expect((await call(first.url, wrong())).status).toBe(401);
+
+    const refused = await call(second.url, wrong());
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await json(refused)).toMatchObject({ status: 429, code: 'rate-limited' });
+    const rightKey = await call(first.url, first.key);
+    expect(rightKey.status).toBe(429);
+    expect(Number(rightKey.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await redis.keys(`${first.prefix}:auth-failures*`)).toHaveLength(1);
+    const metrics = await (await fetch(`${second.url}/metrics`)).text();
+    expect(metrics).toMatch(/chopsticks_rate_limit_hits_total\{type="funhub"\} 1/);
+  });
+
   it('H4: two FunHub processes on one Redis share a key budget', async () => {
     const first = await startFunhub({ FUNHUB_RATE_LIMIT: '3' });
     started.push(first);

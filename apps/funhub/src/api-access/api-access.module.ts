@@ -35,6 +35,7 @@ import { ApiRateLimiter, type ApiRateLimitOptions } from './api-rate-limiter';
         durationSeconds: config.get('FUNHUB_RATE_LIMIT_WINDOW_SECONDS', { infer: true }),
         keyPrefix: config.get('FUNHUB_RATE_LIMIT_KEY_PREFIX', { infer: true }),
         redisDownMode: config.get('FUNHUB_RATE_LIMIT_REDIS_DOWN_MODE', { infer: true }),
+        authFailureLimit: config.get('FUNHUB_AUTH_FAILURE_LIMIT', { infer: true }),
       }),
     },
     ApiRateLimiter,

@@ -11,7 +11,10 @@ import { ApiRateLimiter } from './api-rate-limiter';
  * of that key's budget is spent. Every limited response carries `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset` (seconds; IETF draft-ietf-httpapi-ratelimit-headers);
  * over the limit it is 429 with `Retry-After` (seconds, RFC 9110 §10.2.3); with Redis down in
- * `closed` mode it is 503. Keys in the query string never get here (refused by the query-key hook).
+ * `closed` mode it is 503. Wrong keys count per client address (`FUNHUB_AUTH_FAILURE_LIMIT` per
+ * minute, in Redis): beyond that the address gets 429 with `Retry-After` for the rest of the minute,
+ * even with a right key, so keys cannot be guessed. Keys in the query string never get here
+ * (refused by the query-key hook).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -32,8 +35,13 @@ export class ApiKeyGuard implements CanActivate {
         'Send your FunHub API key in the X-Api-Key header.',
       );
     }
+    const address = request.ip;
+    const blockedFor = await this.limiter.authBlockedFor(address);
+    if (blockedFor !== null) throw this.tooManyFailures(reply, blockedFor);
     const keyId = this.keys.verify(presented);
     if (keyId === null) {
+      const retryAfter = await this.limiter.recordAuthFailure(address);
+      if (retryAfter !== null) throw this.tooManyFailures(reply, retryAfter);
       throw new FunhubException(FunhubErrorCode.Unauthenticated, 'The API key in X-Api-Key is not valid.');
     }
     const decision = await this.limiter.consume(keyId);
@@ -55,5 +63,13 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  private tooManyFailures(reply: FastifyReply, retryAfterSeconds: number): FunhubException {
+    void reply.header(RATE_LIMIT_HEADERS.retryAfter, String(retryAfterSeconds));
+    return new FunhubException(
+      FunhubErrorCode.RateLimited,
+      `Too many requests with a wrong API key from this address; retry in ${retryAfterSeconds} s.`,
+    );
   }
 }

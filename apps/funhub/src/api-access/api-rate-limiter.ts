@@ -19,7 +19,12 @@ export interface ApiRateLimitOptions {
   keyPrefix: string;
   /** Redis unreachable: `open` = in-process counters, `closed` = refuse (503). */
   redisDownMode: 'open' | 'closed';
+  /** Wrong keys per client address per {@link AUTH_FAILURE_WINDOW_SECONDS} before 429. */
+  authFailureLimit: number;
 }
+
+/** Window of the failed-authentication limit per client address, seconds. */
+export const AUTH_FAILURE_WINDOW_SECONDS = 60;
 
 /** Outcome of {@link ApiRateLimiter.consume}; the numbers feed the RateLimit-* headers. */
 export type ApiRateDecision =
@@ -50,6 +55,8 @@ export class ApiRateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis | null;
   private readonly redisLimiter: RateLimiterRedis | null;
   private readonly memoryLimiter: RateLimiterMemory;
+  private readonly authRedisLimiter: RateLimiterRedis | null;
+  private readonly authMemoryLimiter: RateLimiterMemory;
   private down = false;
 
   constructor(
@@ -73,6 +80,15 @@ export class ApiRateLimiter implements OnModuleInit, OnApplicationShutdown {
       ? new RateLimiterRedis({ ...base, storeClient: this.redis, rejectIfRedisNotReady: true })
       : null;
     this.memoryLimiter = new RateLimiterMemory(base);
+    const auth = {
+      keyPrefix: `${options.keyPrefix}:auth-failures`,
+      points: options.authFailureLimit,
+      duration: AUTH_FAILURE_WINDOW_SECONDS,
+    };
+    this.authRedisLimiter = this.redis
+      ? new RateLimiterRedis({ ...auth, storeClient: this.redis, rejectIfRedisNotReady: true })
+      : null;
+    this.authMemoryLimiter = new RateLimiterMemory(auth);
   }
 
   async onModuleInit(): Promise<void> {
@@ -119,6 +135,55 @@ export class ApiRateLimiter implements OnModuleInit, OnApplicationShutdown {
       if (error instanceof RateLimiterRes) return this.refused(error);
       throw error;
     }
+  }
+
+  /**
+   * Whether a client address has used up its wrong-key budget (`authFailureLimit` per minute).
+   * Redis unreachable: the in-process count answers (whatever the down mode), so a brute force
+   * is still slowed down.
+   * @param address the client address (`request.ip`)
+   * @returns seconds until it may try again (`Retry-After`), or null when it may try now
+   */
+  async authBlockedFor(address: string): Promise<number | null> {
+    const res = await this.withAuthLimiter((limiter) => limiter.get(address));
+    if (res === null || res.consumedPoints <= this.options.authFailureLimit) return null;
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  /**
+   * Counts one request with a wrong key from a client address.
+   * @param address the client address (`request.ip`)
+   * @returns seconds until it may try again when this failure went over the limit, else null
+   */
+  async recordAuthFailure(address: string): Promise<number | null> {
+    try {
+      await this.withAuthLimiter((limiter) => limiter.consume(address));
+      return null;
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      this.metrics.rateLimitHits.inc({ type: 'funhub' });
+      return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+    }
+  }
+
+  /** Runs `call` on the Redis auth limiter, or in process memory when there is none or it fails. */
+  private async withAuthLimiter<T>(
+    call: (limiter: RateLimiterRedis | RateLimiterMemory) => Promise<T>,
+  ): Promise<T> {
+    if (this.authRedisLimiter) {
+      try {
+        const result = await call(this.authRedisLimiter);
+        this.recovered();
+        return result;
+      } catch (error) {
+        if (error instanceof RateLimiterRes) {
+          this.recovered();
+          throw error;
+        }
+        this.outage(error, true);
+      }
+    }
+    return call(this.authMemoryLimiter);
   }
 
   private refused(res: RateLimiterRes): ApiRateDecision {

@@ -74,6 +74,11 @@ export const funhubEnvSchema = z.object({
   FUNHUB_RATE_LIMIT_KEY_PREFIX: env.string().default('chopsticks:funhub'),
   /** Redis unreachable: `open` = per-process in-memory limits, `closed` = 503 until it is back. */
   FUNHUB_RATE_LIMIT_REDIS_DOWN_MODE: env.oneOf(['open', 'closed'] as const, 'open'),
+  /**
+   * Requests with a wrong `X-Api-Key` per client address per minute; beyond it that address gets
+   * 429 with `Retry-After` until the minute is over (counted in Redis like the per-key limits).
+   */
+  FUNHUB_AUTH_FAILURE_LIMIT: env.int(20, 1, 1_000_000),
   /** Directory of the fun text variant files (`*.json`), validated at boot. */
   FUNHUB_DATA_DIR: env.string().default(DEFAULT_FUNHUB_DATA_DIR),
 });
