@@ -11,7 +11,8 @@ const PUBLIC_URL = 'https://dashboard.example.test';
  * The dashboard behind a TLS-terminating reverse proxy (real process, sandbox Discord OAuth2,
  * the machine's Redis): with an `https:` DASHBOARD_PUBLIC_URL the session cookie is `Secure`, so
  * `@fastify/session` only sends it when the request is https — which the dashboard can only know
- * from a trusted `X-Forwarded-Proto` (TRUST_PROXY). The test plays the proxy from loopback.
+ * from a trusted `X-Forwarded-Proto` (TRUST_PROXY). The test plays the proxy from loopback. The
+ * request log never shows the OAuth2 code or state of the callback.
  */
 describe('dashboard behind a TLS proxy (TRUST_PROXY, Secure session cookie)', () => {
   let stack: Stack;
@@ -25,7 +26,7 @@ describe('dashboard behind a TLS proxy (TRUST_PROXY, Secure session cookie)', ()
     dashboard = await startDashboard(stack, {
       botOwnerIds: [pia],
       publicUrl: PUBLIC_URL,
-      env: { TRUST_PROXY: 'loopback' },
+      env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'info' },
     });
   });
 
@@ -55,7 +56,11 @@ describe('dashboard behind a TLS proxy (TRUST_PROXY, Secure session cookie)', ()
     authorize.searchParams.set('sandbox_user', pia);
     const consent = await fetch(authorize, { redirect: 'manual' });
     expect(consent.status).toBe(302);
-    const callback = await request(jar, behindProxy(consent.headers.get('location') ?? ''), {
+    const redirect = new URL(consent.headers.get('location') ?? '');
+    const code = redirect.searchParams.get('code') ?? '';
+    const state = redirect.searchParams.get('state') ?? '';
+    expect(code).not.toBe('');
+    const callback = await request(jar, behindProxy(redirect.href), {
       headers: FROM_TLS_PROXY,
     });
     expect(callback.status).toBe(302);
@@ -67,6 +72,12 @@ describe('dashboard behind a TLS proxy (TRUST_PROXY, Secure session cookie)', ()
     const page = await overview.text();
     expect(page).toContain('<h1>Overview</h1>');
     expect(page).toContain('pia');
+
+    // The request log (LOG_LEVEL=info) records the callback without its code and state.
+    const logged = dashboard.process.output();
+    expect(logged).toContain('/auth/callback?code=[redacted]&state=[redacted]');
+    expect(logged).not.toContain(code);
+    expect(logged).not.toContain(state);
   });
 
   it('never sends the Secure cookie over plain http (no X-Forwarded-Proto): no session is started there', async () => {

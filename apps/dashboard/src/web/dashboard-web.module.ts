@@ -8,7 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AccessPolicy } from '@app/access';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -84,7 +84,7 @@ export class DashboardWebModule {
           provide: DASHBOARD_HTTP,
           inject: [HttpAdapterHost, DASHBOARD_REDIS],
           useFactory: (host: HttpAdapterHost, redis: Redis | null) => {
-            registerDashboardHttp(host.httpAdapter.getInstance<FastifyInstance>(), config, redis);
+            registerDashboardHttp(host.httpAdapter as FastifyAdapter, config, redis);
             return true;
           },
         },

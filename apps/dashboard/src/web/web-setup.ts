@@ -3,11 +3,41 @@ import { Logger } from '@nestjs/common';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import fastifySession from '@fastify/session';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RedisStore } from 'fastify-session-redis-store';
 import type Redis from 'ioredis';
 import type { DashboardConfig } from '../config/dashboard.config';
 import { SESSION_COOKIE } from '../dashboard.constants';
+
+/** Query parameters of the OAuth2 redirect whose values never reach a log line. */
+const REDACTED_QUERY_PARAMETERS = new Set(['code', 'state']);
+
+/**
+ * A request URL as the request log may show it: the values of the OAuth2 authorization `code`
+ * and `state` (RFC 6749 §4.1.2, sent to `/auth/callback`) replaced by `[redacted]`; any other
+ * part kept as sent. E.g. `/auth/callback?code=abc&state=xyz` → `/auth/callback?code=[redacted]&state=[redacted]`.
+ */
+export function redactOAuthQuery(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = url
+    .slice(mark + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // a malformed name is kept as sent
+      }
+      return REDACTED_QUERY_PARAMETERS.has(decoded.toLowerCase()) ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, mark)}?${query}`;
+}
 
 /** Methods that never change anything (no CSRF token needed). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -35,14 +65,23 @@ const CSP = [
  *   in process memory (logged: sessions then end with the process and are not shared);
  * - `@fastify/csrf-protection` with its secret in the session, checked on every POST/PUT/PATCH/
  *   DELETE (token in the `_csrf` form field or the `x-csrf-token` header; 403 otherwise);
- * - security headers (CSP, nosniff, no framing, no referrer).
+ * - security headers (CSP, nosniff, no framing, no referrer);
+ * - the OAuth2 `code` and `state` cut from the URL the request log records ({@link redactOAuthQuery}).
  * @throws Error when `NODE_ENV=production` and `DASHBOARD_SESSION_SECRET` is unset
  */
 export function registerDashboardHttp(
-  fastify: FastifyInstance,
+  adapter: FastifyAdapter,
   config: DashboardConfig,
   redis: Redis | null,
 ): void {
+  const fastify = adapter.getInstance<FastifyInstance>();
+  // The adapter's own request hook runs before Nest middleware (the request logger among them);
+  // Fastify has parsed `request.query` (which handlers read) by then, so the raw URL the logger
+  // records can lose the OAuth2 code and state. A hook added to the instance would run too late.
+  adapter.setOnRequestHook((request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    request.raw.url = redactOAuthQuery(request.url);
+    done();
+  });
   const logger = new Logger('DashboardWeb');
   let secret = config.DASHBOARD_SESSION_SECRET;
   if (!secret) {
