@@ -43,7 +43,10 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     stack.discord.control.addMember(managed.guildId, gina, [managed.roles.Managers]);
     other = stack.createGuild({ name: 'Other Guild', agents: 'none' });
     stack.discord.control.addMember(other.guildId, gina, []);
-    await stack.startController({ ADMIN_API_RATE_LIMIT: '100000' });
+    await stack.startController({
+      ADMIN_API_RATE_LIMIT: '100000',
+      DISCORD_OAUTH_URL: stack.discord.urls.oauth2,
+    });
     dashboard = await startDashboard(stack, { botOwnerIds: [olive] });
   });
 
@@ -170,6 +173,47 @@ describe('dashboard over HTTP (OAuth2, sessions, CSRF)', () => {
     });
     expect(longest.status).toBe(303);
     expect((await stack.ctx.guilds.get(managed.guildId)).idleReleaseSeconds).toBe(2_678_400);
+  });
+
+  it('plans a deploy with Post/Redirect/Get, and its invite links add the agent to this server only (guild_id, disable_guild_select)', async () => {
+    const jar = await loginOverHttp(stack, dashboard, gina);
+    const token = csrfTokenOf(
+      await (await request(jar, `${dashboard.url}/guilds/${managed.guildId}`)).text(),
+    );
+    const planPage = `${dashboard.url}/guilds/${managed.guildId}/deploy`;
+    const before = await request(jar, planPage);
+    expect(before.status).toBe(303);
+    expect(before.headers.get('location')).toBe(`/guilds/${managed.guildId}`);
+
+    const posted = await request(jar, planPage, {
+      method: 'POST',
+      form: { poolId: stack.poolId, desiredTotal: '1', _csrf: token },
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get('location')).toBe(`/guilds/${managed.guildId}/deploy`);
+    const shown = await request(jar, planPage);
+    expect(shown.status).toBe(200);
+    const html = await shown.text();
+    expect(html).toContain('<h1>Deploy plan</h1>');
+    const hrefs = [...html.matchAll(/href="([^"]+)"[^>]*>\s*Invite agent/g)].map((m) =>
+      m[1].replace(/&#38;/g, '&'),
+    );
+    expect(hrefs).toHaveLength(1);
+    const invite = new URL(hrefs[0]);
+    expect(invite.searchParams.get('guild_id')).toBe(managed.guildId);
+    expect(invite.searchParams.get('disable_guild_select')).toBe('true');
+    expect(invite.searchParams.get('client_id')).toBe(stack.agents[0].clientId);
+    // A refresh is a GET of the same plan, not a second plan; H5 still applies to it.
+    const refreshed = await request(jar, planPage);
+    expect(refreshed.status).toBe(200);
+    expect(await refreshed.text()).toContain(`href="${hrefs[0].replace(/&/g, '&#38;')}"`);
+    expect((await request(jar, `${dashboard.url}/guilds/${other.guildId}/deploy`)).status).toBe(403);
+
+    // The sandbox's bot authorization flow (Discord Topics › OAuth2 › Bot Authorization Flow).
+    invite.searchParams.set('sandbox_user', gina);
+    const added = await fetch(invite, { redirect: 'manual' });
+    expect(added.status).toBe(200);
+    expect(await added.text()).toContain('added to the server');
   });
 
   it("a guild admin cannot select another owner's private pool (403, nothing saved) but may select a public one", async () => {

@@ -161,7 +161,7 @@ describe('dashboard in Chromium (login, live sessions, release, H5)', () => {
   it('plans a deploy (desired total → invite links) and saves the idle policy', async () => {
     await page.goto(`${dashboard.url}/guilds/${managed.guildId}`);
     await page.getByLabel('Release after a custom idle time').check();
-    await page.getByLabel('Idle seconds (60 or more, for a custom time)').fill('600');
+    await page.getByLabel('Idle seconds').fill('600');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.waitForURL(`${dashboard.url}/guilds/${managed.guildId}?saved=1`);
     expect((await stack.ctx.guilds.get(managed.guildId)).idleReleaseSeconds).toBe(600);
@@ -173,12 +173,20 @@ describe('dashboard in Chromium (login, live sessions, release, H5)', () => {
     );
     await page.getByLabel('Agents this server should have in total (0–49)').fill('3');
     await page.getByRole('button', { name: 'Plan' }).click();
+    await page.waitForURL(`${dashboard.url}/guilds/${managed.guildId}/deploy`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Deploy plan');
     const invite = page.getByRole('link', { name: 'Invite agent 1' });
     const href = new URL((await invite.getAttribute('href')) ?? '');
     expect(href.origin + href.pathname).toBe(stack.discord.urls.oauth2);
     expect(href.searchParams.get('client_id')).toBe(third.clientId);
     expect(href.searchParams.get('scope')).toBe('bot applications.commands');
+    expect(href.searchParams.get('guild_id')).toBe(managed.guildId);
+    expect(href.searchParams.get('disable_guild_select')).toBe('true');
+    // Post/Redirect/Get: a reload shows the plan again without posting the form.
+    const reloaded = await page.reload();
+    expect(reloaded?.request().method()).toBe('GET');
+    expect(reloaded?.status()).toBe(200);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Deploy plan');
     await expect(page.getByRole('status').textContent()).resolves.toMatch(
       /2 present, 1 needed, 1 invite links/,
     );

@@ -1,5 +1,6 @@
 import type { AccessPolicy } from '@app/access';
 import type { FastifyRequest } from 'fastify';
+import type { Deployment } from '../controller-api/controller-api.schemas';
 import { DashboardException, DashboardExceptionCode } from '../dashboard.exception';
 
 /** A guild of the logged-in user, from `GET /users/@me/guilds` at login. */
@@ -26,6 +27,8 @@ declare module 'fastify' {
     oauthState?: string;
     /** CSRF secret (@fastify/csrf-protection). */
     _csrf?: string;
+    /** The last deploy plan, shown by `GET /guilds/{guildId}/deploy` (Post/Redirect/Get). */
+    deployPlan?: { guildId: string; deployment: Deployment };
   }
 }
 

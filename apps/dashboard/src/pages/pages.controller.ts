@@ -264,16 +264,14 @@ export class PagesController {
     return { url: `/guilds/${guildId}?saved=1`, statusCode: 303 };
   }
 
-  /** Deploy planner: invite links for the agents the server still needs. */
+  /**
+   * Deploy planner: asks the controller for the invite links the server still needs, keeps the
+   * plan in the session and answers 303 to `GET /guilds/{guildId}/deploy` (Post/Redirect/Get, so
+   * a refresh shows the plan again instead of planning twice).
+   */
   @Post('guilds/:guildId/deploy')
-  @Header('content-type', HTML)
-  @Header('cache-control', 'no-store')
-  async deploy(
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Param('guildId') guildId: string,
-    @Body() body: unknown,
-  ) {
+  @Redirect()
+  async deploy(@Req() request: FastifyRequest, @Param('guildId') guildId: string, @Body() body: unknown) {
     const viewer = viewerOf(request, this.policy);
     assertSnowflake(guildId);
     viewer.assertGuild(guildId);
@@ -288,15 +286,36 @@ export class PagesController {
     if (!pools.some((pool) => pool.id === form.data.poolId) && settings.selectedPoolId !== form.data.poolId)
       throw new DashboardException(DashboardExceptionCode.Forbidden, 'This server cannot use that pool.');
     const deployment = await this.api.deploy({ guildId, ...form.data });
+    request.session.set('deployPlan', { guildId, deployment });
     this.logger.log(
       `user ${viewer.login.user.id} planned ${form.data.desiredTotal} agents into guild ${guildId}`,
     );
+    return { url: `/guilds/${guildId}/deploy`, statusCode: 303 };
+  }
+
+  /** The last deploy plan of this server (from the session); without one, back to the server. */
+  @Get('guilds/:guildId/deploy')
+  @Header('content-type', HTML)
+  @Header('cache-control', 'no-store')
+  deployPlan(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('guildId') guildId: string,
+  ) {
+    const viewer = viewerOf(request, this.policy);
+    assertSnowflake(guildId);
+    viewer.assertGuild(guildId);
+    const plan = request.session.get('deployPlan');
+    if (!plan || plan.guildId !== guildId) {
+      void reply.status(303).header('location', `/guilds/${guildId}`);
+      return '';
+    }
     return this.page(
       viewer,
       reply.generateCsrf(),
       'Deploy plan',
       '/guilds',
-      deployResult(guildId, deployment),
+      deployResult(guildId, plan.deployment),
     );
   }
 

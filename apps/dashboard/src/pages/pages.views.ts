@@ -279,7 +279,24 @@ export function deployForm(guildId: string, pools: Pool[], csrfToken: string): S
   </section>`;
 }
 
-/** A deploy plan: counts, invite links, unusable registrations. */
+/**
+ * An agent's invite URL bound to one server: `guild_id` pre-selects it and
+ * `disable_guild_select=true` keeps the user from picking another (Discord docs, Topics › OAuth2 ›
+ * Bot Authorization Flow, bot auth parameters). A URL that does not parse is returned unchanged.
+ */
+export function guildInviteUrl(url: string, guildId: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  parsed.searchParams.set('guild_id', guildId);
+  parsed.searchParams.set('disable_guild_select', 'true');
+  return parsed.toString();
+}
+
+/** A deploy plan: counts, invite links (bound to the server), unusable registrations. */
 export function deployResult(guildId: string, deployment: Deployment): SafeHtml {
   const { plan } = deployment;
   return html`<p class="notice" role="status">
@@ -293,7 +310,11 @@ export function deployResult(guildId: string, deployment: Deployment): SafeHtml 
         (invite, index) =>
           html`<tr>
             <td><code>${invite.agentId}</code></td>
-            <td><a href="${safeUrl(invite.url)}" rel="noopener noreferrer">Invite agent ${index + 1}</a></td>
+            <td>
+              <a href="${safeUrl(guildInviteUrl(invite.url, guildId))}" rel="noopener noreferrer"
+                >Invite agent ${index + 1}</a
+              >
+            </td>
           </tr>`,
       ),
       'Nothing to invite: the server already has enough agents of this pool.',
