@@ -458,6 +458,7 @@ async function main(): Promise<void> {
       'runner health': `${runnerUrl}/healthz`,
       'dashboard health': `${dashboardUrl}/health`,
       'FunHub health': `${funhubUrl}/health`,
+      'FunHub API docs (Swagger UI)': `${funhubUrl}/docs`,
       'Discord sandbox': discord.urls.control,
       'Lavalink sandbox': lavalink.url,
     };
