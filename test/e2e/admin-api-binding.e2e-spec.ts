@@ -4,7 +4,10 @@ import { ApiKeyScope } from '@app/access';
 import { listeningPort } from '@app/lifecycle';
 import { type Actor, PoolVisibility } from '@app/pools';
 import { fakeBotToken, snowflake } from '../utils/factories';
-import { createStack, type Stack } from './support/stack';
+import { AgentGateway } from '@apps/controller';
+import { AgentRegistry } from '@app/sessions';
+import { TestRunnerClient } from '../support/runner-client';
+import { createStack, type Stack, until } from './support/stack';
 
 interface Reply {
   status: number;
@@ -300,6 +303,111 @@ describe('admin API keys bound to a guild or pool (issue 8, API1)', () => {
         }),
         403,
         'OUTSIDE_KEY_BINDING',
+      );
+    });
+  });
+
+  describe('fixes after QA (issue 8)', () => {
+    it('a guild-bound key sees live agents only with its own guild (no other guild ids or voice channels)', async () => {
+      const { runnerId, secret } = stack.runnerCredential;
+      const claim = await stack.ctx.leases.claim(runnerId, { capacity: 10, ttlSeconds: 600 });
+      const agentId = stack.agentIds.find((id) => claim.held.includes(id))!;
+      expect(agentId).toBeDefined();
+      const gateway = stack.controller!.get(AgentGateway);
+      const runner = await TestRunnerClient.authenticated(`ws://127.0.0.1:${gateway.port}`, {
+        runnerId,
+        credential: secret,
+      });
+      try {
+        const clientId = agentId.replace(/^agent/, '');
+        const voiceB = snowflake();
+        runner.announce([
+          {
+            agentId,
+            clientId,
+            botUserId: clientId,
+            ready: true,
+            guilds: [
+              { guildId: guildA, voiceChannelId: null },
+              { guildId: guildB, voiceChannelId: voiceB },
+            ],
+          },
+        ]);
+        await until(() => stack.get(AgentRegistry).get(agentId)?.ready === true, 'the agent to be live');
+
+        const bound = await api('GET', '/api/v1/live/agents', guildKey);
+        expect(bound.status).toBe(200);
+        expect(bound.body.items).toEqual([
+          expect.objectContaining({ agentId, guildIds: [guildA], voiceChannels: [], sessions: 0 }),
+        ]);
+        expect(JSON.stringify(bound.body)).not.toContain(guildB);
+        const operator = await api('GET', '/api/v1/live/agents', adminKey);
+        expect(operator.body.items).toEqual([
+          expect.objectContaining({
+            agentId,
+            guildIds: [guildA, guildB].sort(),
+            voiceChannels: [{ guildId: guildB, voiceChannelId: voiceB }],
+          }),
+        ]);
+
+        // The guild's session pins are audit events the guild-bound key sees (target: the agent).
+        const pin = await api('POST', '/api/v1/sessions/assign', guildKey, {
+          guildId: guildA,
+          voiceChannelId: snowflake(),
+          agentId,
+          ttlSeconds: 60,
+        });
+        expect(pin.status).toBe(201);
+        const audit = await api('GET', '/api/v1/audit-events?action=session.assign', guildKey);
+        expect(audit.status).toBe(200);
+        expect(items(audit)).toEqual([
+          expect.objectContaining({ action: 'session.assign', targetType: 'agent', targetId: agentId }),
+        ]);
+      } finally {
+        await runner.close();
+      }
+    });
+
+    it('a key bound to a guild and a pool deploys into its guild from public pools and its pool, not private ones', async () => {
+      const created = await api('POST', '/api/v1/api-keys', adminKey, {
+        name: 'guild and pool bound',
+        scopes: [ApiKeyScope.Write],
+        guildId: guildA,
+        poolId: poolA,
+      });
+      expect(created.status).toBe(201);
+      const both = created.body.key as string;
+      for (const poolId of [poolA, poolB]) {
+        const planned = await api('POST', '/api/v1/deployments', both, {
+          guildId: guildA,
+          poolId,
+          desiredTotal: 1,
+        });
+        expect(planned.status).toBe(201);
+      }
+      expectCode(
+        await api('POST', '/api/v1/deployments', both, {
+          guildId: guildA,
+          poolId: privatePool,
+          desiredTotal: 1,
+        }),
+        404,
+        'POOL_NOT_FOUND',
+      );
+      expectCode(
+        await api('POST', '/api/v1/deployments', both, { guildId: guildB, poolId: poolA, desiredTotal: 1 }),
+        404,
+        'NOT_FOUND',
+      );
+      // A key bound to a pool only deploys from that pool.
+      expectCode(
+        await api('POST', '/api/v1/deployments', poolKey, {
+          guildId: guildA,
+          poolId: poolB,
+          desiredTotal: 1,
+        }),
+        404,
+        'NOT_FOUND',
       );
     });
   });

@@ -32,9 +32,8 @@ const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const RANK: Record<ApiKeyScope, number> = { read: 1, write: 2, admin: 3 };
 
 /**
- * OpenAPI 3.0 schemas as JSON Schema for Ajv: every documented object schema is closed (an
- * undocumented response field fails), and `nullable` next to `allOf` (OAS 3.0: null or the
- * referenced object) becomes `anyOf: [null, …]`.
+ * OpenAPI 3.0 schemas as JSON Schema for Ajv (which reads OAS `nullable` itself): the only change
+ * is that every documented object schema is closed, so an undocumented response field fails.
  */
 function toJsonSchema(schema: any): any {
   if (Array.isArray(schema)) return schema.map(toJsonSchema);
@@ -44,10 +43,6 @@ function toJsonSchema(schema: any): any {
   );
   if (copy.type === 'object' && copy.properties && copy.additionalProperties === undefined)
     copy.additionalProperties = false;
-  if (copy.nullable === true && copy.allOf) {
-    const { nullable: _nullable, description, ...rest } = copy;
-    return { description, anyOf: [{ type: 'null' }, rest] };
-  }
   return copy;
 }
 
@@ -377,7 +372,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         template: '/api/v1/agents/{agentId}/diagnose',
         scope: ApiKeyScope.Read,
       },
-      { method: 'GET', path: '/api/v1/runners', template: '/api/v1/runners', scope: ApiKeyScope.Read },
+      { method: 'GET', path: '/api/v1/runners', template: '/api/v1/runners', scope: ApiKeyScope.Admin },
       {
         method: 'POST',
         path: '/api/v1/runners',
@@ -444,7 +439,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         scope: ApiKeyScope.Read,
       },
       { method: 'GET', path: '/api/v1/ledger', template: '/api/v1/ledger', scope: ApiKeyScope.Read },
-      { method: 'GET', path: '/api/v1/api-keys', template: '/api/v1/api-keys', scope: ApiKeyScope.Read },
+      { method: 'GET', path: '/api/v1/api-keys', template: '/api/v1/api-keys', scope: ApiKeyScope.Admin },
       {
         method: 'POST',
         path: '/api/v1/api-keys',
@@ -473,23 +468,23 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       );
     });
 
-    it('H3: with a read key every GET succeeds (200) and POST/PATCH/PUT/DELETE are 403 problem+json; no key is 401', async () => {
+    it('H3: with a read key every GET but the admin listings succeeds (200) and POST/PATCH/PUT/DELETE are 403 problem+json; no key is 401', async () => {
+      for (const path of ['/api/v1/runners', '/api/v1/api-keys'])
+        expectProblem('GET', path, await api('GET', path, { key: keys.read.key }), 403, 'INSUFFICIENT_SCOPE');
       for (const path of [
         '/api/v1/pools',
         '/api/v1/agents',
-        '/api/v1/runners',
         '/api/v1/live/agents',
         '/api/v1/sessions',
         '/api/v1/audit-events',
         '/api/v1/ledger',
-        '/api/v1/api-keys',
         `/api/v1/guilds/${guild}/settings`,
       ]) {
         const reply = await api('GET', path, { key: keys.read.key });
         expect({ path, status: reply.status }).toEqual({ path, status: 200 });
         expectDocumented('GET', path, reply);
       }
-      for (const route of routes.filter((r) => r.method !== 'GET')) {
+      for (const route of routes.filter((r) => r.scope !== ApiKeyScope.Read)) {
         const reply = await api(route.method, route.path, { key: keys.read.key, body: route.body });
         expectProblem(route.method, route.path, reply, 403, 'INSUFFICIENT_SCOPE');
       }
@@ -839,7 +834,7 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
       expect(created.status).toBe(201);
       expectDocumented('POST', '/api/v1/runners', created);
       expect(created.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      const listed = await api('GET', '/api/v1/runners', { key: keys.read.key });
+      const listed = await api('GET', '/api/v1/runners', { key: keys.admin.key });
       expectDocumented('GET', '/api/v1/runners', listed);
       expect(listed.body.items.map((r: { runnerId: string }) => r.runnerId)).toContain(created.body.runnerId);
       expect(listed.text).not.toContain(created.body.secret);
@@ -1097,7 +1092,8 @@ describe('admin API /api/v1 (issue 8, H3, B25)', () => {
         403,
         'INSUFFICIENT_SCOPE',
       );
-      const listed = await api('GET', '/api/v1/api-keys', { key: keys.read.key });
+      const listed = await api('GET', '/api/v1/api-keys', { key: keys.admin.key });
+      expect(listed.status).toBe(200);
       expectDocumented('GET', '/api/v1/api-keys', listed);
       expect(listed.text).not.toContain(newKey.slice('cs_'.length + 9));
       expect(listed.text).not.toContain('sha256:');

@@ -882,7 +882,8 @@ export default async () => {
           {
             ApiKeysAdminController: {
               list: {
-                summary: 'API keys, masked, by id.',
+                summary:
+                  'API keys, masked, by id (admin scope: names, scopes and bindings are not for read keys).',
                 type: t['./admin-api/dto/api-key.dto'].ApiKeyPageDto,
               },
               create: {
@@ -915,7 +916,7 @@ export default async () => {
             DeploymentsAdminController: {
               plan: {
                 summary:
-                  'Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics\nfor unusable registrations, and a verification job when anything was invited. A guild-bound\nkey deploys from public pools and its bound pool only.',
+                  'Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics\nfor unusable registrations, and a verification job when anything was invited. A guild-bound\nkey (whether or not also bound to a pool) deploys into its guild from public pools and its bound\npool; a key bound to a pool only deploys from that pool.',
                 type: t['./admin-api/dto/deployment.dto'].DeploymentResponseDto,
               },
               job: {
@@ -957,7 +958,8 @@ export default async () => {
           {
             LiveAgentsAdminController: {
               list: {
-                summary: 'Live agents on this controller, by agent id.',
+                summary:
+                  'Live agents on this controller, by agent id. A guild-bound key sees only agents in its guild,\nand of each only that guild (guild ids, voice channels, session count).',
                 type: t['./admin-api/dto/live.dto'].LiveAgentPageDto,
               },
             },
@@ -1029,7 +1031,8 @@ export default async () => {
           {
             RunnersAdminController: {
               list: {
-                summary: 'Runners with their live lease counts, by runner id.',
+                summary:
+                  'Runners with their live lease counts, by runner id (admin scope: runner ids are infrastructure).',
                 type: t['./admin-api/dto/runner.dto'].RunnerPageDto,
               },
               create: {

@@ -35,6 +35,11 @@ export class AdminApiRateLimiter {
     });
   }
 
+  /** Requests per key per window (`RateLimit-Limit`). */
+  get keyLimit(): number {
+    return this.options.rateLimitPoints;
+  }
+
   /**
    * Counts one request of an API key.
    * @throws AdminApiException RATE_LIMITED (with `retryAfterSeconds`) when the budget is spent

@@ -3,6 +3,7 @@ import { HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ApiResponse, DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { API_KEY_SECURITY_SCHEME, DOCS_JSON_PATH, DOCS_PATH } from './admin-api.constants';
 import { ADMIN_API_CONTROLLERS, ADMIN_API_PROVIDERS, AdminApiModule } from './admin-api.module';
 
@@ -64,11 +65,39 @@ export async function buildAdminApiDocument(app: INestApplication): Promise<Open
       API_KEY_SECURITY_SCHEME,
     )
     .build();
-  return SwaggerModule.createDocument(app, config, {
-    include: [AdminApiModule],
-    operationIdFactory: (controllerKey, methodKey) =>
-      `${controllerKey.replace(/AdminController$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
-  });
+  return nullableRefsForOas303(
+    SwaggerModule.createDocument(app, config, {
+      include: [AdminApiModule],
+      operationIdFactory: (controllerKey, methodKey) =>
+        `${controllerKey.replace(/AdminController$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
+    }),
+  );
+}
+
+/**
+ * The Swagger plugin documents a `Dto | null` property as `{nullable: true, type: object,
+ * allOf: [$ref]}`, which OpenAPI 3.0.3 reads as "never null": `nullable` only widens the `type`
+ * next to it, and the referenced schema in `allOf` still refuses null. Each such property becomes
+ * `{type: object, nullable: true, oneOf: [$ref, {type: object, nullable: true, enum: [null]}]}`:
+ * null matches only the second branch, an object only the first. Returns the same document.
+ */
+export function nullableRefsForOas303(document: OpenAPIObject): OpenAPIObject {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    const properties = (schema as SchemaObject).properties ?? {};
+    for (const [name, property] of Object.entries(properties)) {
+      const candidate = property as SchemaObject;
+      if (candidate.nullable !== true || candidate.allOf?.length !== 1 || !('$ref' in candidate.allOf[0]))
+        continue;
+      const { allOf, ...rest } = candidate;
+      properties[name] = {
+        ...rest,
+        type: 'object',
+        nullable: true,
+        oneOf: [allOf[0], { type: 'object', nullable: true, enum: [null] }],
+      };
+    }
+  }
+  return document;
 }
 
 /** Options of {@link setupAdminApiDocs}. */

@@ -13,6 +13,10 @@ export enum AdminApiErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** The body, query or path failed validation. */
   ValidationFailed = 'VALIDATION_FAILED',
+  /** The request body is not valid JSON. */
+  InvalidJson = 'INVALID_JSON',
+  /** The request body is not `application/json`. */
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   /** The request body is larger than the admin API accepts. */
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   /** No such route, or the object is outside what the key may see. */

@@ -1,9 +1,10 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { Transform } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminApiRateLimiter } from './admin-api-rate-limiter';
 import { ADMIN_API_OPTIONS, type AdminApiOptions, PROBLEM_CONTENT_TYPE } from './admin-api.constants';
-import { AdminApiErrorCode } from './admin-api.exception';
+import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
 import { ApiKeyGuard } from './api-key.guard';
 import { AuditEventsReader } from './audit-events.reader';
 import { AgentsAdminController } from './controllers/agents.controller';
@@ -15,7 +16,7 @@ import { LedgerAdminController } from './controllers/ledger.controller';
 import { LiveAgentsAdminController, SessionsAdminController } from './controllers/live.controller';
 import { PoolsAdminController } from './controllers/pools.controller';
 import { RunnersAdminController } from './controllers/runners.controller';
-import { problemTitle, problemType } from './problem-details';
+import { adminApiStatus, problemTitle, problemType } from './problem-details';
 import { isAdminApiUrl, ProblemDetailsFilter } from './problem-details.filter';
 import { SessionsAdminUseCase } from './sessions-admin.use-case';
 
@@ -80,8 +81,9 @@ export class AdminApiModule implements OnModuleInit {
   }
 
   /**
-   * Marks every admin API answer `Cache-Control: no-store` and refuses bodies above
-   * `bodyLimitBytes` (by Content-Length) before they are read.
+   * Marks every admin API answer `Cache-Control: no-store`, refuses a body that is not JSON (415)
+   * and bodies above `bodyLimitBytes` (413): by Content-Length before they are read, and by the
+   * bytes actually received for chunked bodies (Fastify's own limit is the app-wide one).
    */
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
@@ -95,24 +97,68 @@ export class AdminApiModule implements OnModuleInit {
       // Answers can carry a credential shown once (new API keys, runner secrets): never cached.
       void reply.header('cache-control', 'no-store');
       const length = Number(request.headers['content-length'] ?? 0);
-      if (!(length > limit)) {
-        done();
+      const hasBody = length > 0 || request.headers['transfer-encoding'] !== undefined;
+      if (length > limit) {
+        sendProblem(request, reply, AdminApiErrorCode.PayloadTooLarge, tooLarge(limit));
         return;
       }
-      const code = AdminApiErrorCode.PayloadTooLarge;
-      void reply
-        .code(413)
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .header('connection', 'close')
-        .send({
-          type: problemType(code),
-          title: problemTitle(code),
-          status: 413,
-          detail: `The request body is larger than ${limit} bytes.`,
-          instance: request.url.split('?')[0],
-          code,
-          requestId: String(request.id),
-        });
+      if (hasBody && !JSON_MEDIA_TYPE.test(request.headers['content-type'] ?? '')) {
+        sendProblem(
+          request,
+          reply,
+          AdminApiErrorCode.UnsupportedMediaType,
+          'Request bodies must be application/json.',
+        );
+        return;
+      }
+      done();
+    });
+    fastify.addHook('preParsing', (request, _reply, payload, done) => {
+      if (!isAdminApiUrl(request.url)) {
+        done(null, payload);
+        return;
+      }
+      let received = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          received += chunk.length;
+          if (received > limit)
+            callback(new AdminApiException(AdminApiErrorCode.PayloadTooLarge, tooLarge(limit)));
+          else callback(null, chunk);
+        },
+      });
+      payload.on('error', (error) => counted.destroy(error));
+      done(null, payload.pipe(counted));
     });
   }
+}
+
+/** `application/json` or a `+json` type, with or without parameters. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+function tooLarge(limit: number): string {
+  return `The request body is larger than ${limit} bytes.`;
+}
+
+/** Answers from a Fastify hook (before Nest's filters run) with a problem+json of `code`. */
+function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: AdminApiErrorCode,
+  detail: string,
+): void {
+  const status = adminApiStatus(code);
+  void reply
+    .code(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('connection', 'close')
+    .send({
+      type: problemType(code),
+      title: problemTitle(code),
+      status,
+      detail,
+      instance: request.url.split('?')[0],
+      code,
+      requestId: String(request.id),
+    });
 }

@@ -1,10 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type ApiKeyScope, type ApiKeyView, ApiKeysService, isBound, scopesAllow } from '@app/access';
-import { AgentRegistrationsService, PoolsException, PoolsExceptionCode } from '@app/pools';
+import { AgentRegistrationsService, PoolsException, PoolsExceptionCode, PoolsService } from '@app/pools';
 import { SessionRegistry } from '@app/sessions';
 import type { FastifyReply } from 'fastify';
-import { AdminApiRateLimiter } from './admin-api-rate-limiter';
+import { AdminApiRateLimiter, type RateLimitState } from './admin-api-rate-limiter';
+import { assertSafeInput } from './admin-api.input';
 import { ADMIN_API_BINDING, ADMIN_API_SCOPE } from './admin-api.constants';
 import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
 import type { AdminApiRequest } from './admin-api.request';
@@ -13,7 +14,7 @@ import { type AdminRouteBinding, type BindingKind, BindingResolver, type Binding
 const BINDING_KINDS: readonly BindingKind[] = ['guild', 'pool'];
 const DEPLOY_JOB_GUILD = /^deploy-(\d{17,20})-/;
 
-const BEARER = /^Bearer ([^\s]{1,200})$/i;
+const BEARER = /^Bearer ([\x21-\x7e]{1,200})$/i;
 
 /**
  * Authenticates every admin API request by `Authorization: Bearer <api key>` (keys stored
@@ -35,6 +36,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly apiKeys: ApiKeysService,
     private readonly limiter: AdminApiRateLimiter,
     private readonly registrations: AgentRegistrationsService,
+    private readonly pools: PoolsService,
     private readonly sessions: SessionRegistry,
   ) {}
 
@@ -49,28 +51,36 @@ export class ApiKeyGuard implements CanActivate {
     const request = http.getRequest<AdminApiRequest>();
     const reply = http.getResponse<FastifyReply>();
     const address = request.ip;
-    await this.limiter.assertAuthAllowed(address);
     const header = request.headers.authorization;
     const presented = typeof header === 'string' ? BEARER.exec(header.trim())?.[1] : undefined;
-    if (!presented) {
-      await this.limiter.recordAuthFailure(address);
-      throw new AdminApiException(
-        AdminApiErrorCode.Unauthenticated,
-        'Send an API key as "Authorization: Bearer <api key>".',
-      );
-    }
-    const key = await this.apiKeys.verify(presented);
+    // The key is checked first: failures of other clients behind the same address (a NAT, a
+    // proxy, the dashboard's host) never lock out a valid key; only failures are counted.
+    const key = presented ? await this.apiKeys.verify(presented) : null;
     if (!key) {
+      await this.limiter.assertAuthAllowed(address);
       await this.limiter.recordAuthFailure(address);
       throw new AdminApiException(
         AdminApiErrorCode.Unauthenticated,
-        'The API key is invalid, revoked or expired.',
+        presented
+          ? 'The API key is invalid, revoked or expired.'
+          : 'Send an API key as "Authorization: Bearer <api key>".',
       );
     }
-    const state = await this.limiter.consumeKey(key.id);
-    void reply.header('ratelimit-limit', String(state.limit));
-    void reply.header('ratelimit-remaining', String(state.remaining));
-    void reply.header('ratelimit-reset', String(state.resetSeconds));
+    await this.assertBoundPoolExists(key);
+    let state: RateLimitState;
+    try {
+      state = await this.limiter.consumeKey(key.id);
+    } catch (error) {
+      if (error instanceof AdminApiException && error.code === AdminApiErrorCode.RateLimited)
+        setRateLimitHeaders(reply, {
+          limit: this.limiter.keyLimit,
+          remaining: 0,
+          resetSeconds: error.retryAfterSeconds ?? 1,
+        });
+      throw error;
+    }
+    setRateLimitHeaders(reply, state);
+    assertSafeInput(request);
     if (!scopesAllow(key.scopes, required)) {
       throw new AdminApiException(
         AdminApiErrorCode.InsufficientScope,
@@ -88,15 +98,34 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * A key bound to a pool stops working when the pool is deleted (its binding names nothing).
+   * @throws AdminApiException UNAUTHENTICATED
+   */
+  private async assertBoundPoolExists(key: ApiKeyView): Promise<void> {
+    if (key.poolId === null) return;
+    try {
+      await this.pools.get(key.poolId);
+    } catch (error) {
+      if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolNotFound)
+        throw new AdminApiException(
+          AdminApiErrorCode.Unauthenticated,
+          'The API key is bound to a pool that no longer exists.',
+        );
+      throw error;
+    }
+  }
+
   /** @throws AdminApiException OUTSIDE_KEY_BINDING, NOT_FOUND */
   private async assertWithinBinding(
     key: ApiKeyView,
     binding: AdminRouteBinding,
     request: AdminApiRequest,
   ): Promise<void> {
-    const kinds = BINDING_KINDS.filter(
-      (kind) => boundId(key, kind) !== null && (binding[kind]?.length ?? 0) > 0,
-    );
+    const sourcesOf = (kind: BindingKind): BindingSource[] =>
+      // A pool the route only uses is checked by `assertPoolUsable` when the key is guild-bound.
+      (binding[kind] ?? []).filter((source) => !(key.guildId !== null && 'use' in source && source.use));
+    const kinds = BINDING_KINDS.filter((kind) => boundId(key, kind) !== null && sourcesOf(kind).length > 0);
     if (kinds.length === 0) {
       throw new AdminApiException(
         AdminApiErrorCode.OutsideKeyBinding,
@@ -105,7 +134,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     for (const kind of kinds) {
       const bound = boundId(key, kind) as string;
-      for (const source of binding[kind] ?? []) {
+      for (const source of sourcesOf(kind)) {
         const addressed = await this.addressed(source, bound, request);
         if (addressed !== bound)
           throw new AdminApiException(AdminApiErrorCode.NotFound, `No such ${kind} for this key.`);
@@ -152,6 +181,13 @@ export class ApiKeyGuard implements CanActivate {
         return DEPLOY_JOB_GUILD.exec(id)?.[1];
     }
   }
+}
+
+/** `RateLimit-*` headers of a per-key budget (on successful and throttled answers alike). */
+function setRateLimitHeaders(reply: FastifyReply, state: RateLimitState): void {
+  void reply.header('ratelimit-limit', String(state.limit));
+  void reply.header('ratelimit-remaining', String(state.remaining));
+  void reply.header('ratelimit-reset', String(state.resetSeconds));
 }
 
 function boundId(key: ApiKeyView, kind: BindingKind): string | null {

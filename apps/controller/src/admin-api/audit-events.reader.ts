@@ -18,6 +18,20 @@ export interface AuditPageQuery {
 }
 
 const LISTING = 'audit-events';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** `created_at` as the reader writes it into a cursor: UTC with microseconds. */
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** True for a cursor timestamp the reader could have written (a real UTC instant). */
+export function isCursorTimestamp(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    CURSOR_TIMESTAMP.test(value) &&
+    !value.startsWith('0000') &&
+    !Number.isNaN(Date.parse(value)) &&
+    new Date(value).toISOString().slice(0, 19) === value.slice(0, 19)
+  );
+}
 
 /**
  * Reads the audit log newest first with keyset pagination on (`created_at`, `id`). The cursor
@@ -30,7 +44,8 @@ export class AuditEventsReader {
 
   /**
    * One page of events. With a bound key's `binding`, only events whose target is the bound guild
-   * (`guild`, id) or pool (`pool`, id) are read, on top of the query's filters.
+   * (`guild`, id) or pool (`pool`, id), and the guild's session releases and pins (`session.*`
+   * with the guild in the payload), are read, on top of the query's filters.
    * @throws AdminApiException INVALID_CURSOR
    */
   async page(
@@ -46,7 +61,13 @@ export class AuditEventsReader {
       .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
     const targets: string[] = [];
-    if (binding.guildId !== null) targets.push(`(e.target_type = 'guild' AND e.target_id = :boundGuildId)`);
+    if (binding.guildId !== null) {
+      targets.push(`(e.target_type = 'guild' AND e.target_id = :boundGuildId)`);
+      // Session releases and agent pins of the guild (their target is the session or agent).
+      targets.push(
+        `(e.target_type IN ('session', 'agent') AND e.action LIKE 'session.%' AND e.payload->>'guildId' = :boundGuildId)`,
+      );
+    }
     if (binding.poolId !== null) targets.push(`(e.target_type = 'pool' AND e.target_id = :boundPoolId)`);
     if (targets.length > 0)
       qb.andWhere(`(${targets.join(' OR ')})`, {
@@ -61,7 +82,7 @@ export class AuditEventsReader {
     if (query.until) qb.andWhere('e.created_at < :until', { until: query.until });
     if (query.cursor !== undefined) {
       const key = decodeCursor(LISTING, query.cursor) as { t?: unknown; id?: unknown };
-      if (typeof key?.t !== 'string' || typeof key.id !== 'string' || !/^[0-9a-f-]{36}$/.test(key.id))
+      if (!isCursorTimestamp(key?.t) || typeof key.id !== 'string' || !UUID.test(key.id))
         throw new AdminApiException(
           AdminApiErrorCode.InvalidCursor,
           'The cursor is not valid for this list.',

@@ -16,7 +16,17 @@ export type BindingKind = 'guild' | 'pool';
  * bound id, so the listing is filtered to the binding.
  */
 export type BindingSource =
-  | { in: 'param' | 'body'; name: string; via?: BindingResolver }
+  | {
+      in: 'param' | 'body';
+      name: string;
+      via?: BindingResolver;
+      /**
+       * The route only *uses* this pool (deploys from it): for a key that is also bound to a guild
+       * the source is skipped and the handler applies {@link assertPoolUsable} (public pools and
+       * the bound pool); a key bound to a pool only must still name its pool.
+       */
+      use?: boolean;
+    }
   | { in: 'query'; name: string; fill?: boolean }
   /** A listing the handler filters itself with `@AdminKeyBinding()` (e.g. pools, audit events). */
   | { in: 'list' };

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ADMIN_API_PREFIX, PROBLEM_CONTENT_TYPE } from './admin-api.constants';
 import { AdminApiErrorCode, AdminApiException } from './admin-api.exception';
 import { type ProblemDetails, problemMappingOf, problemTitle, problemType } from './problem-details';
 
 const HTTP_CODES: Readonly<Record<number, string>> = {
-  400: 'BAD_REQUEST',
+  // Nest pipes (ParseUUIDPipe, ...) and Fastify's 400s other than unparsable JSON.
+  400: AdminApiErrorCode.ValidationFailed,
   401: AdminApiErrorCode.Unauthenticated,
   403: 'FORBIDDEN',
   404: AdminApiErrorCode.NotFound,
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
   413: AdminApiErrorCode.PayloadTooLarge,
-  415: 'UNSUPPORTED_MEDIA_TYPE',
+  415: AdminApiErrorCode.UnsupportedMediaType,
   429: AdminApiErrorCode.RateLimited,
 };
 
@@ -69,7 +70,9 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     }
     const status = httpStatusOf(exception);
     if (status !== null && status < 500) {
-      const code = HTTP_CODES[status] ?? 'BAD_REQUEST';
+      const code = isJsonSyntaxError(exception)
+        ? AdminApiErrorCode.InvalidJson
+        : (HTTP_CODES[status] ?? AdminApiErrorCode.ValidationFailed);
       return {
         type: problemType(code),
         title: problemTitle(code),
@@ -99,6 +102,22 @@ function httpStatusOf(exception: unknown): number | null {
   if (exception instanceof HttpException) return exception.getStatus();
   const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : null;
+}
+
+/** Messages of Fastify's JSON parser errors (Nest re-raises them as `HttpException`s without the code). */
+const JSON_PARSE_MESSAGES = new Set([
+  new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY().message,
+  new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY().message,
+]);
+
+/** Fastify's default JSON parser failing on the body (invalid or empty JSON). */
+function isJsonSyntaxError(exception: unknown): boolean {
+  const code = (exception as { code?: unknown } | null)?.code;
+  return (
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    (exception instanceof Error && JSON_PARSE_MESSAGES.has(exception.message))
+  );
 }
 
 /** A client-safe sentence for a 4xx raised by Nest or Fastify (their messages hold no secrets). */

@@ -55,7 +55,10 @@ export function adminApiStatus(code: AdminApiErrorCode): number {
       return 429;
     case AdminApiErrorCode.ValidationFailed:
     case AdminApiErrorCode.InvalidCursor:
+    case AdminApiErrorCode.InvalidJson:
       return 400;
+    case AdminApiErrorCode.UnsupportedMediaType:
+      return 415;
     case AdminApiErrorCode.PayloadTooLarge:
       return 413;
     case AdminApiErrorCode.NotFound:

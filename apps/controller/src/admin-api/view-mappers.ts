@@ -70,24 +70,34 @@ export const toRunnerDto = (runner: RunnerView): RunnerResponseDto => ({
   createdAt: runner.createdAt,
 });
 
+/**
+ * A live agent. With `guildId` (a guild-bound key) only that guild is shown: its membership,
+ * voice channel and sessions, never the agent's other guilds.
+ */
 export const toLiveAgentDto = (
   agent: LiveAgent,
   registry: AgentRegistry,
   sessions: SessionRegistry,
-): LiveAgentDto => ({
-  agentId: agent.agentId,
-  runnerId: agent.runnerId,
-  clientId: agent.clientId,
-  botUserId: agent.botUserId,
-  ready: agent.ready,
-  poolId: agent.poolId,
-  guildIds: [...agent.guilds].sort(),
-  voiceChannels: [...agent.voiceChannels].map(([guildId, voiceChannelId]) => ({ guildId, voiceChannelId })),
-  kinds: agent.kinds ? [...agent.kinds].sort() : null,
-  sessions: sessions.byAgentId(agent.agentId).length,
-  healthScore: registry.healthScore(agent.agentId) ?? null,
-  connectedAt: new Date(agent.connectedAt),
-});
+  guildId: string | null = null,
+): LiveAgentDto => {
+  const shown = (id: string): boolean => guildId === null || id === guildId;
+  return {
+    agentId: agent.agentId,
+    runnerId: agent.runnerId,
+    clientId: agent.clientId,
+    botUserId: agent.botUserId,
+    ready: agent.ready,
+    poolId: agent.poolId,
+    guildIds: [...agent.guilds].filter(shown).sort(),
+    voiceChannels: [...agent.voiceChannels]
+      .filter(([id]) => shown(id))
+      .map(([id, voiceChannelId]) => ({ guildId: id, voiceChannelId })),
+    kinds: agent.kinds ? [...agent.kinds].sort() : null,
+    sessions: sessions.byAgentId(agent.agentId).filter((session) => shown(session.guildId)).length,
+    healthScore: registry.healthScore(agent.agentId) ?? null,
+    connectedAt: new Date(agent.connectedAt),
+  };
+};
 
 export const toSessionDto = (session: Session): SessionDto => ({
   sessionId: session.sessionId,

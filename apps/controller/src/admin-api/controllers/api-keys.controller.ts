@@ -16,9 +16,9 @@ export class ApiKeysAdminController {
     private readonly pools: PoolsService,
   ) {}
 
-  /** API keys, masked, by id. */
+  /** API keys, masked, by id (admin scope: names, scopes and bindings are not for read keys). */
   @Get()
-  @AdminRoute(ApiKeyScope.Read)
+  @AdminRoute(ApiKeyScope.Admin)
   async list(@Query() query: PageQueryDto): Promise<ApiKeyPageDto> {
     const page = paginate('api-keys', await this.apiKeys.list(), (key) => key.id, query);
     return { items: page.items.map(toApiKeyDto), nextCursor: page.nextCursor };

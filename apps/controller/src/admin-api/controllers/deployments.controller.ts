@@ -20,11 +20,15 @@ export class DeploymentsAdminController {
   /**
    * Plans agents of a pool into a guild: invite URLs for what the guild still needs, diagnostics
    * for unusable registrations, and a verification job when anything was invited. A guild-bound
-   * key deploys from public pools and its bound pool only.
+   * key (whether or not also bound to a pool) deploys into its guild from public pools and its bound
+   * pool; a key bound to a pool only deploys from that pool.
    */
   @Post()
   @AdminRoute(ApiKeyScope.Write)
-  @AdminBinding({ guild: [{ in: 'body', name: 'guildId' }], pool: [{ in: 'body', name: 'poolId' }] })
+  @AdminBinding({
+    guild: [{ in: 'body', name: 'guildId' }],
+    pool: [{ in: 'body', name: 'poolId', use: true }],
+  })
   @ApiProblem(
     404,
     'No such pool, or a private pool a guild-bound key may not use (pool-not-accessible, pool-not-found).',

@@ -1,10 +1,10 @@
 import { Body, Delete, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiKeyScope } from '@app/access';
+import { type ApiKeyBinding, ApiKeyScope } from '@app/access';
 import type { Actor } from '@app/pools';
 import type { SessionKind } from '@app/protocol';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { AdminActor } from '../admin-api.request';
-import { AdminBinding, BindingResolver } from '../key-binding';
+import { AdminBinding, AdminKeyBinding, BindingResolver } from '../key-binding';
 import { AdminApiController, AdminRoute, ApiProblem } from '../admin-route.decorators';
 import {
   AgentPinDto,
@@ -27,17 +27,20 @@ export class LiveAgentsAdminController {
     private readonly sessions: SessionRegistry,
   ) {}
 
-  /** Live agents on this controller, by agent id. */
+  /**
+   * Live agents on this controller, by agent id. A guild-bound key sees only agents in its guild,
+   * and of each only that guild (guild ids, voice channels, session count).
+   */
   @Get('agents')
   @AdminRoute(ApiKeyScope.Read)
   @AdminBinding({ guild: [{ in: 'query', name: 'guildId', fill: true }] })
-  list(@Query() query: LiveAgentListQueryDto): LiveAgentPageDto {
+  list(@Query() query: LiveAgentListQueryDto, @AdminKeyBinding() binding: ApiKeyBinding): LiveAgentPageDto {
     const agents = [...this.registry.all()].filter(
       (agent) => !query.guildId || agent.guilds.has(query.guildId),
     );
     const page = paginate('live/agents', agents, (agent) => agent.agentId, query);
     return {
-      items: page.items.map((agent) => toLiveAgentDto(agent, this.registry, this.sessions)),
+      items: page.items.map((agent) => toLiveAgentDto(agent, this.registry, this.sessions, binding.guildId)),
       nextCursor: page.nextCursor,
     };
   }

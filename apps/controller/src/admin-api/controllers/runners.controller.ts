@@ -13,9 +13,9 @@ import { toRunnerDto } from '../view-mappers';
 export class RunnersAdminController {
   constructor(private readonly runners: RunnersService) {}
 
-  /** Runners with their live lease counts, by runner id. */
+  /** Runners with their live lease counts, by runner id (admin scope: runner ids are infrastructure). */
   @Get()
-  @AdminRoute(ApiKeyScope.Read)
+  @AdminRoute(ApiKeyScope.Admin)
   async list(@Query() query: PageQueryDto): Promise<RunnerPageDto> {
     const page = paginate('runners', await this.runners.list(), (runner) => runner.runnerId, query);
     return { items: page.items.map(toRunnerDto), nextCursor: page.nextCursor };
