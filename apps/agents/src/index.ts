@@ -3,3 +3,6 @@ export { AgentsAppModule } from './app.module';
 export { agentsEnvSchema, loadAgentsConfig } from './config/agents.config';
 export type { AgentsConfig } from './config/agents.config';
 export { RunnerService } from './runner/runner.service';
+export { AGENT_INTENTS, AgentIdentity } from './identities/agent-identity';
+export type { AgentIdentityOptions } from './identities/agent-identity';
+export type { LavalinkNodeConfig } from './config/lavalink-nodes';
