@@ -1,8 +1,8 @@
-import { AccessDeniedCode, AccessDeniedException } from '@app/access';
+import { AccessDeniedException } from '@app/access';
 import { PoolsException, PoolsExceptionCode } from '@app/pools';
 import { TokenVerificationError, TokenVerificationFailure } from '../bot-tokens';
 import { DeployException, DeployExceptionCode, MAX_AGENTS_PER_GUILD } from '../deploy';
-import { CommandReplyError, type CommandStatus } from '../discord';
+import { accessRefusalStatus, CommandReplyError, poolsRefusalStatus } from '../discord';
 import { isDatabaseUnavailable } from '../pools-commands';
 import { AGENT_OPTION_MAX_LENGTH, IDLE_POLICY_MAX_MINUTES } from './agents-commands.constants';
 import { AgentsCommandErrorCode, AgentsCommandException } from './agents-commands.exception';
@@ -70,35 +70,6 @@ export function tokenVerificationSentence(error: TokenVerificationError): string
   }
 }
 
-/** How a pools refusal labels the command metric (exhaustive over the codes). */
-function poolsStatus(code: PoolsExceptionCode): Exclude<CommandStatus, 'ok'> {
-  switch (code) {
-    case PoolsExceptionCode.Forbidden:
-      return 'denied';
-    case PoolsExceptionCode.InvalidInput:
-    case PoolsExceptionCode.InvalidStatusTransition:
-      return 'invalid';
-    case PoolsExceptionCode.PoolExists:
-    case PoolsExceptionCode.PoolNotFound:
-    case PoolsExceptionCode.PoolAtCapacity:
-    case PoolsExceptionCode.PoolNotEmpty:
-    case PoolsExceptionCode.ContributionCap:
-    case PoolsExceptionCode.ContributionNotFound:
-    case PoolsExceptionCode.ContributionDecided:
-    case PoolsExceptionCode.MemberNotFound:
-    case PoolsExceptionCode.AgentExists:
-    case PoolsExceptionCode.AgentNotFound:
-    case PoolsExceptionCode.AgentRevoked:
-    case PoolsExceptionCode.InvalidEncryptionKeys:
-    case PoolsExceptionCode.TokenUndecryptable:
-    case PoolsExceptionCode.RunnerNotFound:
-    case PoolsExceptionCode.RunnerRevoked:
-    case PoolsExceptionCode.LeaseNotHeld:
-    case PoolsExceptionCode.EmbeddedDatabaseUnavailable:
-      return 'error';
-  }
-}
-
 /** The sentence for a pools refusal: the service's own sentence, with a hint where one helps. */
 function poolsSentence(error: PoolsException): string {
   switch (error.code) {
@@ -113,17 +84,6 @@ function poolsSentence(error: PoolsException): string {
   }
 }
 
-function accessStatus(code: AccessDeniedCode): Exclude<CommandStatus, 'ok'> {
-  switch (code) {
-    case AccessDeniedCode.GuildOnly:
-      return 'invalid';
-    case AccessDeniedCode.NotBotOwner:
-    case AccessDeniedCode.NotGuildAdmin:
-    case AccessDeniedCode.PoolRoleRequired:
-      return 'denied';
-  }
-}
-
 /**
  * Turns a known `/agents` failure into a {@link CommandReplyError} carrying its sentence; returns
  * `error` unchanged when it is unknown (the responder then answers generically with an error id).
@@ -134,10 +94,10 @@ export function toAgentsReplyError(error: unknown): unknown {
     return new CommandReplyError(agentsCommandSentence(error), 'invalid');
   }
   if (error instanceof AccessDeniedException) {
-    return new CommandReplyError(error.message, accessStatus(error.code));
+    return new CommandReplyError(error.message, accessRefusalStatus(error.code));
   }
   if (error instanceof PoolsException) {
-    return new CommandReplyError(poolsSentence(error), poolsStatus(error.code));
+    return new CommandReplyError(poolsSentence(error), poolsRefusalStatus(error.code));
   }
   if (error instanceof DeployException) {
     const status = error.code === DeployExceptionCode.PoolNotAccessible ? 'denied' : 'invalid';

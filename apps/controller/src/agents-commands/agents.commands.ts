@@ -11,10 +11,11 @@ import {
   MessageFlags,
 } from 'discord.js';
 import { Context, createCommandGroupDecorator, Options, type SlashCommandContext, Subcommand } from 'necord';
-import { type AccessActor, AccessPolicy } from '@app/access';
+import { AccessPolicy } from '@app/access';
 import {
   type Actor,
   AgentRegistrationsService,
+  type AgentRegistrationView,
   effectiveIdleReleaseSeconds,
   GuildSettingsService,
   PoolsException,
@@ -30,7 +31,13 @@ import {
   DeployUseCase,
   MAX_AGENTS_PER_GUILD,
 } from '../deploy';
-import { type CommandReply, type InteractionHandle, InteractionResponder } from '../discord';
+import {
+  accessActorOf,
+  type CommandReply,
+  type InteractionHandle,
+  InteractionResponder,
+  poolsActorOf,
+} from '../discord';
 import { MusicSessionsService } from '../music';
 import { voiceChannelName } from '../voice-sessions';
 import { AgentTokenAddUseCase } from './agent-token-add.use-case';
@@ -117,7 +124,7 @@ export class AgentsCommands {
     await this.run(interaction, false, async (handle) => {
       const guildId = this.guildOf(interaction);
       if (options.scope === 'network') {
-        this.policy.assertBotOwner(this.actor(interaction));
+        this.policy.assertBotOwner(accessActorOf(interaction));
         await handle.defer({ ephemeral: true });
         return { embeds: [networkStatusEmbed(await this.overview.networkStatus())], ephemeral: true };
       }
@@ -136,7 +143,7 @@ export class AgentsCommands {
     let result: DeployResult | null = null;
     const status = await this.run(interaction, true, async (handle) => {
       const guildId = this.guildOf(interaction);
-      const actor = this.actor(interaction);
+      const actor = accessActorOf(interaction);
       this.policy.assertGuildAdmin(actor);
       const desiredTotal = options.desiredTotal;
       if (!Number.isInteger(desiredTotal) || desiredTotal < 0) {
@@ -191,7 +198,7 @@ export class AgentsCommands {
   ): Promise<void> {
     await this.run(interaction, true, () => {
       const guildId = this.guildOf(interaction);
-      this.policy.assertGuildAdmin(this.actor(interaction));
+      this.policy.assertGuildAdmin(accessActorOf(interaction));
       const agentId = parseAgent(options.agent);
       const voiceChannelId = this.voiceChannelOf(interaction, options.channel);
       const live = this.overview.liveAgent(agentId);
@@ -225,7 +232,7 @@ export class AgentsCommands {
   ): Promise<void> {
     await this.run(interaction, true, async (handle) => {
       const guildId = this.guildOf(interaction);
-      this.policy.assertGuildAdmin(this.actor(interaction));
+      this.policy.assertGuildAdmin(accessActorOf(interaction));
       const voiceChannelId = this.voiceChannelOf(interaction, options.channel);
       const targets = this.overview
         .guildSessions(guildId)
@@ -251,7 +258,7 @@ export class AgentsCommands {
   ): Promise<void> {
     await this.run(interaction, true, async (handle) => {
       const guildId = this.guildOf(interaction);
-      this.policy.assertGuildAdmin(this.actor(interaction));
+      this.policy.assertGuildAdmin(accessActorOf(interaction));
       const idleReleaseSeconds = idleSecondsFrom(options);
       await handle.defer();
       const settings = await this.guildSettings.upsert(
@@ -313,13 +320,10 @@ export class AgentsCommands {
     @Options() options: AgentsSetStatusDto,
   ): Promise<void> {
     await this.run(interaction, true, async (handle) => {
-      this.guildOf(interaction);
-      const agentId = parseAgent(options.agent);
-      await handle.defer({ ephemeral: true });
-      const registration = await this.registrations.get(agentId);
-      await this.policy.assertPoolRole(this.actor(interaction), registration.poolId, 'manager');
+      const registration = await this.deferRegistration(interaction, handle, options.agent);
+      await this.policy.assertPoolRole(accessActorOf(interaction), registration.poolId, 'manager');
       const updated = await this.registrations.setStatus(
-        agentId,
+        registration.agentId,
         options.status,
         this.poolsActor(interaction),
       );
@@ -342,14 +346,11 @@ export class AgentsCommands {
     @Options() options: AgentsAgentDto,
   ): Promise<void> {
     await this.run(interaction, true, async (handle) => {
-      this.guildOf(interaction);
-      const agentId = parseAgent(options.agent);
-      await handle.defer({ ephemeral: true });
-      const registration = await this.registrations.get(agentId);
+      const registration = await this.deferRegistration(interaction, handle, options.agent);
       if (registration.contributedBy !== interaction.user.id) {
-        await this.policy.assertPoolRole(this.actor(interaction), registration.poolId, 'manager');
+        await this.policy.assertPoolRole(accessActorOf(interaction), registration.poolId, 'manager');
       }
-      const revoked = await this.registrations.revoke(agentId, this.poolsActor(interaction));
+      const revoked = await this.registrations.revoke(registration.agentId, this.poolsActor(interaction));
       return {
         embeds: [
           doneEmbed(
@@ -371,7 +372,7 @@ export class AgentsCommands {
       this.guildOf(interaction);
       const poolId = options.pool?.trim();
       await handle.defer({ ephemeral: true });
-      if (poolId) await this.policy.assertPoolRole(this.actor(interaction), poolId, 'manager');
+      if (poolId) await this.policy.assertPoolRole(accessActorOf(interaction), poolId, 'manager');
       const rows = await this.overview.listTokens(
         poolId ? { poolId } : { contributedBy: interaction.user.id },
       );
@@ -393,7 +394,7 @@ export class AgentsCommands {
       const agentId = parseAgent(options.agent);
       await handle.defer({ ephemeral: true });
       const diagnosis = await this.overview.diagnose(agentId, guildId);
-      const actor = this.actor(interaction);
+      const actor = accessActorOf(interaction);
       if (!this.policy.isGuildAdmin(actor) && diagnosis.registration.contributedBy !== interaction.user.id) {
         await this.policy.assertPoolRole(actor, diagnosis.registration.poolId, 'viewer');
       }
@@ -472,6 +473,22 @@ export class AgentsCommands {
   }
 
   /**
+   * The common start of `/agents set_status|revoke`: checks the guild and the `agent` option,
+   * defers ephemerally and loads the agent's registration.
+   * @throws AgentsCommandException GUILD_ONLY, AGENT_INVALID; PoolsException AGENT_NOT_FOUND
+   */
+  private async deferRegistration(
+    interaction: ChatInputCommandInteraction,
+    handle: InteractionHandle,
+    agent: string,
+  ): Promise<AgentRegistrationView> {
+    this.guildOf(interaction);
+    const agentId = parseAgent(agent);
+    await handle.defer({ ephemeral: true });
+    return this.registrations.get(agentId);
+  }
+
+  /**
    * Ends a session the way its own command would (the agent leaves voice), then frees it;
    * `actor` (the admin) is recorded as who released it.
    */
@@ -499,21 +516,9 @@ export class AgentsCommands {
     return interaction.guildId;
   }
 
-  private actor(interaction: ChatInputCommandInteraction): AccessActor {
-    return {
-      userId: interaction.user.id,
-      ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-      ...(interaction.memberPermissions ? { guildPermissions: interaction.memberPermissions.bitfield } : {}),
-    };
-  }
-
   /** The pools context's actor: bot owners act as operators; the interaction id is the request id. */
   private poolsActor(interaction: ChatInputCommandInteraction): Actor {
-    return {
-      id: interaction.user.id,
-      operator: this.policy.isBotOwner(interaction.user.id),
-      requestId: interaction.id,
-    };
+    return poolsActorOf(interaction, this.policy.isBotOwner(interaction.user.id));
   }
 
   /** The voice channel option, else the user's current voice channel. */

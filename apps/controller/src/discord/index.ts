@@ -8,6 +8,7 @@ export {
   COMMAND_STRING_OPTION_MAX_LENGTH,
   optionsFingerprint,
 } from './command-input-limits';
+export { accessActorOf, accessRefusalStatus, poolsActorOf, poolsRefusalStatus } from './command-refusals';
 export {
   AUTO_DEFER_AFTER_MS,
   CommandReplyError,

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { type AccessActor, AccessPolicy } from '@app/access';
 import type { Actor } from '@app/pools';
-import { type CommandReply, type InteractionHandle, InteractionResponder, type RunOptions } from '../discord';
+import {
+  accessActorOf,
+  type CommandReply,
+  type InteractionHandle,
+  InteractionResponder,
+  poolsActorOf,
+  type RunOptions,
+} from '../discord';
 import { toPoolsReplyError } from './pools-replies';
 
 /** What a `/pools` handler gets: the acknowledge handle and the invoking user as each layer sees them. */
@@ -14,15 +21,6 @@ export interface PoolsCall {
   actor: Actor;
   /** True when the user is listed in `BOT_OWNER_IDS` (sees every pool). */
   botOwner: boolean;
-}
-
-/** The invoking user as the access policy sees them (guild, member permission bitfield). */
-export function accessActorOf(interaction: ChatInputCommandInteraction): AccessActor {
-  return {
-    userId: interaction.user.id,
-    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-    ...(interaction.memberPermissions ? { guildPermissions: interaction.memberPermissions.bitfield } : {}),
-  };
 }
 
 /**
@@ -59,7 +57,7 @@ export class PoolsCommandRunner {
             handle,
             access,
             botOwner,
-            actor: { id: access.userId, operator: botOwner, requestId: interaction.id },
+            actor: poolsActorOf(interaction, botOwner),
           });
         } catch (error) {
           throw toPoolsReplyError(error);
@@ -67,5 +65,16 @@ export class PoolsCommandRunner {
       },
       options,
     );
+  }
+
+  /**
+   * {@link run} for a subcommand that changes state: the responder's idempotency guard runs it
+   * once per interaction and per identical request.
+   */
+  mutate(
+    interaction: ChatInputCommandInteraction,
+    work: (call: PoolsCall) => Promise<CommandReply>,
+  ): Promise<void> {
+    return this.run(interaction, work, { mutation: true });
   }
 }

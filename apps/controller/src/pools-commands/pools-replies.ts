@@ -1,5 +1,5 @@
 import { EmbedBuilder, escapeMarkdown } from 'discord.js';
-import { AccessDeniedCode, AccessDeniedException } from '@app/access';
+import { AccessDeniedException } from '@app/access';
 import {
   type AgentPool,
   type AgentRegistrationView,
@@ -10,7 +10,7 @@ import {
   type PoolMember,
   PoolVisibility,
 } from '@app/pools';
-import { CommandReplyError, type CommandStatus } from '../discord';
+import { accessRefusalStatus, CommandReplyError, poolsRefusalStatus } from '../discord';
 import { isDatabaseUnavailable } from './database-unavailable';
 import {
   CONTRIBUTION_ID_LENGTH,
@@ -199,46 +199,6 @@ function poolsSentence(error: PoolsException): string {
   }
 }
 
-/** How a pools refusal labels `chopsticks_commands_total{status}` (exhaustive over the codes). */
-function poolsStatus(code: PoolsExceptionCode): Exclude<CommandStatus, 'ok'> {
-  switch (code) {
-    case PoolsExceptionCode.Forbidden:
-      return 'denied';
-    case PoolsExceptionCode.InvalidInput:
-    case PoolsExceptionCode.InvalidStatusTransition:
-      return 'invalid';
-    case PoolsExceptionCode.PoolExists:
-    case PoolsExceptionCode.PoolNotFound:
-    case PoolsExceptionCode.PoolAtCapacity:
-    case PoolsExceptionCode.PoolNotEmpty:
-    case PoolsExceptionCode.ContributionCap:
-    case PoolsExceptionCode.ContributionNotFound:
-    case PoolsExceptionCode.ContributionDecided:
-    case PoolsExceptionCode.AgentExists:
-    case PoolsExceptionCode.AgentNotFound:
-    case PoolsExceptionCode.AgentRevoked:
-    case PoolsExceptionCode.MemberNotFound:
-    case PoolsExceptionCode.InvalidEncryptionKeys:
-    case PoolsExceptionCode.TokenUndecryptable:
-    case PoolsExceptionCode.RunnerNotFound:
-    case PoolsExceptionCode.RunnerRevoked:
-    case PoolsExceptionCode.LeaseNotHeld:
-    case PoolsExceptionCode.EmbeddedDatabaseUnavailable:
-      return 'error';
-  }
-}
-
-function accessStatus(code: AccessDeniedCode): Exclude<CommandStatus, 'ok'> {
-  switch (code) {
-    case AccessDeniedCode.GuildOnly:
-      return 'invalid';
-    case AccessDeniedCode.NotBotOwner:
-    case AccessDeniedCode.NotGuildAdmin:
-    case AccessDeniedCode.PoolRoleRequired:
-      return 'denied';
-  }
-}
-
 /**
  * Turns a known `/pools` failure into a {@link CommandReplyError} carrying its sentence (policy
  * refusals, pools refusals, input limits, Postgres unavailable); returns `error` unchanged when it
@@ -249,9 +209,9 @@ export function toPoolsReplyError(error: unknown): unknown {
   if (error instanceof PoolsCommandException)
     return new CommandReplyError(poolsCommandSentence(error), 'invalid');
   if (error instanceof AccessDeniedException)
-    return new CommandReplyError(error.message, accessStatus(error.code));
+    return new CommandReplyError(error.message, accessRefusalStatus(error.code));
   if (error instanceof PoolsException)
-    return new CommandReplyError(poolsSentence(error), poolsStatus(error.code));
+    return new CommandReplyError(poolsSentence(error), poolsRefusalStatus(error.code));
   if (isDatabaseUnavailable(error))
     return new CommandReplyError(POOLS_DATABASE_UNAVAILABLE_SENTENCE, 'error');
   return error;

@@ -2,7 +2,7 @@ import { Injectable, UseInterceptors } from '@nestjs/common';
 import { type ChatInputCommandInteraction, InteractionContextType, type User } from 'discord.js';
 import { Context, createCommandGroupDecorator, Options, type SlashCommandContext, Subcommand } from 'necord';
 import { DataSource } from 'typeorm';
-import { AccessPolicy } from '@app/access';
+import { AccessPolicy, type PoolRole } from '@app/access';
 import {
   type AgentPool,
   AgentRegistrationsService,
@@ -53,9 +53,6 @@ const PoolsCommandGroup = createCommandGroupDecorator({
 
 const PRINTABLE = /^[^\p{C}]+$/u;
 
-/** Subcommands that change state run through the responder's idempotency guard. */
-const MUTATION = { mutation: true } as const;
-
 /** @throws PoolsCommandException POOL_ID_INVALID unless `pool_<snowflake>` */
 function poolIdOf(value: string): string {
   const poolId = value.trim();
@@ -80,11 +77,26 @@ function poolLabel(pool: AgentPool): string {
  */
 @Injectable()
 export class PoolsCommandReads {
-  constructor(private readonly pools: PoolsService) {}
+  constructor(
+    private readonly pools: PoolsService,
+    private readonly policy: AccessPolicy,
+  ) {}
 
   /** @throws PoolsException POOL_NOT_FOUND (also for a private pool the caller is not in) */
   visiblePool(poolId: string, call: PoolsCall): Promise<AgentPool> {
     return this.pools.get(poolId, call.botOwner ? undefined : call.access.userId);
+  }
+
+  /**
+   * The common start of a personal `/pools` handler: defers ephemerally, loads the pool as the
+   * caller may see it and, given `minimum`, checks the caller holds that role or a higher one.
+   * @throws PoolsException POOL_NOT_FOUND, AccessDeniedException POOL_ROLE_REQUIRED
+   */
+  async deferVisiblePool(poolId: string, call: PoolsCall, minimum?: PoolRole): Promise<AgentPool> {
+    await call.handle.defer({ ephemeral: true });
+    const pool = await this.visiblePool(poolId, call);
+    if (minimum) await this.policy.assertPoolRole(call.access, poolId, minimum);
+    return pool;
   }
 }
 
@@ -113,43 +125,36 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolCreateDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const name = (options.name ?? '').trim();
-        if (name.length === 0 || name.length > POOL_NAME_MAX_LENGTH || !PRINTABLE.test(name))
-          throw new PoolsCommandException(PoolsCommandErrorCode.NameInvalid);
-        const specialty = options.specialty?.trim() || null;
-        if (
-          specialty !== null &&
-          (specialty.length > POOL_SPECIALTY_MAX_LENGTH || !PRINTABLE.test(specialty))
-        )
-          throw new PoolsCommandException(PoolsCommandErrorCode.SpecialtyInvalid);
-        await call.handle.defer({ ephemeral: true });
-        try {
-          const pool = await this.pools.create(
-            {
-              ownerId: call.access.userId,
-              name,
-              specialty,
-              ...(options.visibility ? { visibility: options.visibility } : {}),
-              ...(options.maxAgents != null ? { maxAgents: options.maxAgents } : {}),
-              ...(options.maxContributionsPerUser != null
-                ? { maxContributionsPerUser: options.maxContributionsPerUser }
-                : {}),
-            },
-            call.actor,
-          );
-          return { embeds: [poolCreatedEmbed(pool)] };
-        } catch (error) {
-          if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
-            throw new CommandReplyError(await this.whyNoNewPool(call.access.userId), 'invalid');
-          }
-          throw error;
+    await this.runner.mutate(interaction, async (call) => {
+      const name = (options.name ?? '').trim();
+      if (name.length === 0 || name.length > POOL_NAME_MAX_LENGTH || !PRINTABLE.test(name))
+        throw new PoolsCommandException(PoolsCommandErrorCode.NameInvalid);
+      const specialty = options.specialty?.trim() || null;
+      if (specialty !== null && (specialty.length > POOL_SPECIALTY_MAX_LENGTH || !PRINTABLE.test(specialty)))
+        throw new PoolsCommandException(PoolsCommandErrorCode.SpecialtyInvalid);
+      await call.handle.defer({ ephemeral: true });
+      try {
+        const pool = await this.pools.create(
+          {
+            ownerId: call.access.userId,
+            name,
+            specialty,
+            ...(options.visibility ? { visibility: options.visibility } : {}),
+            ...(options.maxAgents != null ? { maxAgents: options.maxAgents } : {}),
+            ...(options.maxContributionsPerUser != null
+              ? { maxContributionsPerUser: options.maxContributionsPerUser }
+              : {}),
+          },
+          call.actor,
+        );
+        return { embeds: [poolCreatedEmbed(pool)] };
+      } catch (error) {
+        if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
+          throw new CommandReplyError(await this.whyNoNewPool(call.access.userId), 'invalid');
         }
-      },
-      MUTATION,
-    );
+        throw error;
+      }
+    });
   }
 
   /**
@@ -185,8 +190,7 @@ export class PoolsCommands {
   async info(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
     await this.runner.run(interaction, async (call) => {
       const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
+      const pool = await this.reads.deferVisiblePool(poolId, call);
       const [agents, members, pending, viewerRole, guildDefault] = await Promise.all([
         this.agents.list({ poolId }),
         this.pools.members(poolId),
@@ -211,29 +215,25 @@ export class PoolsCommands {
   @Subcommand({ name: 'select', description: 'Make a pool this server’s default (needs Manage Server)' })
   @UseInterceptors(PoolAutocompleteInterceptor)
   async select(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const guildId = interaction.guildId;
-        if (!guildId) throw new PoolsCommandException(PoolsCommandErrorCode.GuildOnly);
-        this.policy.assertGuildAdmin(call.access);
-        const poolId = poolIdOf(options.pool);
-        // Look-up and permission first: a refusal is personal (ephemeral reply), only the change is public.
-        const pool = await this.reads.visiblePool(poolId, call);
-        await call.handle.defer();
-        await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
-        this.routing.invalidate(guildId);
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Default pool selected',
-              `This server now takes agents from ${poolLabel(pool)} first. <@${call.access.userId}> made the change.`,
-            ),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const guildId = interaction.guildId;
+      if (!guildId) throw new PoolsCommandException(PoolsCommandErrorCode.GuildOnly);
+      this.policy.assertGuildAdmin(call.access);
+      const poolId = poolIdOf(options.pool);
+      // Look-up and permission first: a refusal is personal (ephemeral reply), only the change is public.
+      const pool = await this.reads.visiblePool(poolId, call);
+      await call.handle.defer();
+      await this.guilds.upsert(guildId, { selectedPoolId: pool.id }, call.actor);
+      this.routing.invalidate(guildId);
+      return {
+        embeds: [
+          poolChangedEmbed(
+            'Default pool selected',
+            `This server now takes agents from ${poolLabel(pool)} first. <@${call.access.userId}> made the change.`,
+          ),
+        ],
+      };
+    });
   }
 
   @Subcommand({ name: 'visibility', description: 'Make a pool public or private (owner or manager)' })
@@ -242,27 +242,21 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolVisibilityDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const poolId = poolIdOf(options.pool);
-        await call.handle.defer({ ephemeral: true });
-        await this.reads.visiblePool(poolId, call);
-        await this.policy.assertPoolRole(call.access, poolId, 'manager');
-        const pool = await this.pools.setVisibility(poolId, options.visibility, call.actor);
-        this.routing.invalidate();
-        const meaning =
-          options.visibility === PoolVisibility.Public
-            ? 'Every server can now find it with /agents advisor and deploy its agents.'
-            : 'Only its members can see and use it now.';
-        return {
-          embeds: [
-            poolChangedEmbed('Visibility changed', `${poolLabel(pool)} is ${options.visibility}. ${meaning}`),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const poolId = poolIdOf(options.pool);
+      await this.reads.deferVisiblePool(poolId, call, 'manager');
+      const pool = await this.pools.setVisibility(poolId, options.visibility, call.actor);
+      this.routing.invalidate();
+      const meaning =
+        options.visibility === PoolVisibility.Public
+          ? 'Every server can now find it with /agents advisor and deploy its agents.'
+          : 'Only its members can see and use it now.';
+      return {
+        embeds: [
+          poolChangedEmbed('Visibility changed', `${poolLabel(pool)} is ${options.visibility}. ${meaning}`),
+        ],
+      };
+    });
   }
 
   @Subcommand({ name: 'transfer', description: 'Give your pool to another user; you stay on as manager' })
@@ -271,58 +265,46 @@ export class PoolsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolUserDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const poolId = poolIdOf(options.pool);
-        const target = personOf(options.user);
-        await call.handle.defer({ ephemeral: true });
-        const before = await this.reads.visiblePool(poolId, call);
-        await this.policy.assertPoolRole(call.access, poolId, 'owner');
-        try {
-          const pool = await this.pools.transfer(poolId, before.ownerId, target.id, call.actor);
-          const former =
-            before.ownerId === call.access.userId ? 'You stay on' : `<@${before.ownerId}> stays on`;
-          return {
-            embeds: [
-              poolChangedEmbed(
-                'Pool transferred',
-                `<@${target.id}> now owns ${poolLabel(pool)}. ${former} as a manager. The pool keeps its id and its agents.`,
-              ),
-            ],
-          };
-        } catch (error) {
-          if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
-            throw new CommandReplyError(
-              `<@${target.id}> already owns a pool, and each user can own only one — nothing was transferred.`,
-              'invalid',
-            );
-          }
-          throw error;
+    await this.runner.mutate(interaction, async (call) => {
+      const poolId = poolIdOf(options.pool);
+      const target = personOf(options.user);
+      const before = await this.reads.deferVisiblePool(poolId, call, 'owner');
+      try {
+        const pool = await this.pools.transfer(poolId, before.ownerId, target.id, call.actor);
+        const former =
+          before.ownerId === call.access.userId ? 'You stay on' : `<@${before.ownerId}> stays on`;
+        return {
+          embeds: [
+            poolChangedEmbed(
+              'Pool transferred',
+              `<@${target.id}> now owns ${poolLabel(pool)}. ${former} as a manager. The pool keeps its id and its agents.`,
+            ),
+          ],
+        };
+      } catch (error) {
+        if (error instanceof PoolsException && error.code === PoolsExceptionCode.PoolExists) {
+          throw new CommandReplyError(
+            `<@${target.id}> already owns a pool, and each user can own only one — nothing was transferred.`,
+            'invalid',
+          );
         }
-      },
-      MUTATION,
-    );
+        throw error;
+      }
+    });
   }
 
   @Subcommand({ name: 'delete', description: 'Delete your pool (only once it has no agents)' })
   @UseInterceptors(PoolAutocompleteInterceptor)
   async delete(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const poolId = poolIdOf(options.pool);
-        await call.handle.defer({ ephemeral: true });
-        const pool = await this.reads.visiblePool(poolId, call);
-        await this.policy.assertPoolRole(call.access, poolId, 'owner');
-        await this.pools.delete(poolId, call.actor);
-        this.routing.invalidate();
-        return {
-          embeds: [poolChangedEmbed('Pool deleted', `${poolLabel(pool)} and its member list are gone.`)],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const poolId = poolIdOf(options.pool);
+      const pool = await this.reads.deferVisiblePool(poolId, call, 'owner');
+      await this.pools.delete(poolId, call.actor);
+      this.routing.invalidate();
+      return {
+        embeds: [poolChangedEmbed('Pool deleted', `${poolLabel(pool)} and its member list are gone.`)],
+      };
+    });
   }
 
   /** The selected pool of the interaction's guild, or null. */
@@ -339,7 +321,6 @@ export class PoolsMembersCommands {
   constructor(
     private readonly runner: PoolsCommandRunner,
     private readonly reads: PoolsCommandReads,
-    private readonly policy: AccessPolicy,
     private readonly pools: PoolsService,
   ) {}
 
@@ -348,8 +329,7 @@ export class PoolsMembersCommands {
   async list(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
     await this.runner.run(interaction, async (call) => {
       const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
+      const pool = await this.reads.deferVisiblePool(poolId, call);
       return { embeds: [poolMembersEmbed(pool, await this.pools.members(poolId))] };
     });
   }
@@ -360,26 +340,20 @@ export class PoolsMembersCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolMemberGrantDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const poolId = poolIdOf(options.pool);
-        const user = personOf(options.user);
-        await call.handle.defer({ ephemeral: true });
-        const pool = await this.reads.visiblePool(poolId, call);
-        await this.policy.assertPoolRole(call.access, poolId, 'manager');
-        const member = await this.pools.grantMember(poolId, user.id, options.role, call.actor);
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Role granted',
-              `<@${member.userId}> is now a ${member.role} of ${poolLabel(pool)}.`,
-            ),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const poolId = poolIdOf(options.pool);
+      const user = personOf(options.user);
+      const pool = await this.reads.deferVisiblePool(poolId, call, 'manager');
+      const member = await this.pools.grantMember(poolId, user.id, options.role, call.actor);
+      return {
+        embeds: [
+          poolChangedEmbed(
+            'Role granted',
+            `<@${member.userId}> is now a ${member.role} of ${poolLabel(pool)}.`,
+          ),
+        ],
+      };
+    });
   }
 
   @Subcommand({ name: 'revoke', description: 'Remove a user from a pool (owner or manager)' })
@@ -388,25 +362,19 @@ export class PoolsMembersCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolUserDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const poolId = poolIdOf(options.pool);
-        await call.handle.defer({ ephemeral: true });
-        const pool = await this.reads.visiblePool(poolId, call);
-        await this.policy.assertPoolRole(call.access, poolId, 'manager');
-        await this.pools.revokeMember(poolId, options.user.id, call.actor);
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Member removed',
-              `<@${options.user.id}> no longer has a role in ${poolLabel(pool)}.`,
-            ),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const poolId = poolIdOf(options.pool);
+      const pool = await this.reads.deferVisiblePool(poolId, call, 'manager');
+      await this.pools.revokeMember(poolId, options.user.id, call.actor);
+      return {
+        embeds: [
+          poolChangedEmbed(
+            'Member removed',
+            `<@${options.user.id}> no longer has a role in ${poolLabel(pool)}.`,
+          ),
+        ],
+      };
+    });
   }
 }
 
@@ -430,9 +398,7 @@ export class PoolsContributionsCommands {
   async list(@Context() [interaction]: SlashCommandContext, @Options() options: PoolIdDto): Promise<void> {
     await this.runner.run(interaction, async (call) => {
       const poolId = poolIdOf(options.pool);
-      await call.handle.defer({ ephemeral: true });
-      const pool = await this.reads.visiblePool(poolId, call);
-      await this.policy.assertPoolRole(call.access, poolId, 'manager');
+      const pool = await this.reads.deferVisiblePool(poolId, call, 'manager');
       const [pending, agents] = await Promise.all([
         this.agents.listContributions(poolId, ContributionStatus.Pending),
         this.agents.list({ poolId }),
@@ -454,22 +420,18 @@ export class PoolsContributionsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolContributionDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const contribution = await this.decidable(options.contribution, call);
-        const decided = await this.agents.approveContribution(contribution.id, call.actor);
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Contribution approved',
-              `Agent \`${decided.agentId}\` from <@${decided.userId}> is now active in \`${decided.poolId}\`.`,
-            ),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const contribution = await this.decidable(options.contribution, call);
+      const decided = await this.agents.approveContribution(contribution.id, call.actor);
+      return {
+        embeds: [
+          poolChangedEmbed(
+            'Contribution approved',
+            `Agent \`${decided.agentId}\` from <@${decided.userId}> is now active in \`${decided.poolId}\`.`,
+          ),
+        ],
+      };
+    });
   }
 
   @Subcommand({ name: 'reject', description: 'Reject a pending contribution (its token is erased)' })
@@ -478,22 +440,18 @@ export class PoolsContributionsCommands {
     @Context() [interaction]: SlashCommandContext,
     @Options() options: PoolContributionDto,
   ): Promise<void> {
-    await this.runner.run(
-      interaction,
-      async (call) => {
-        const contribution = await this.decidable(options.contribution, call);
-        const decided = await this.agents.rejectContribution(contribution.id, call.actor);
-        return {
-          embeds: [
-            poolChangedEmbed(
-              'Contribution rejected',
-              `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased (the bot can be registered again elsewhere).`,
-            ),
-          ],
-        };
-      },
-      MUTATION,
-    );
+    await this.runner.mutate(interaction, async (call) => {
+      const contribution = await this.decidable(options.contribution, call);
+      const decided = await this.agents.rejectContribution(contribution.id, call.actor);
+      return {
+        embeds: [
+          poolChangedEmbed(
+            'Contribution rejected',
+            `Agent \`${decided.agentId}\` from <@${decided.userId}> was not added to \`${decided.poolId}\`; its token was erased (the bot can be registered again elsewhere).`,
+          ),
+        ],
+      };
+    });
   }
 
   /**

@@ -12,6 +12,17 @@ export type ChannelOptionValue = GuildBasedChannel | APIInteractionDataResolvedC
 
 const VOICE_CHANNEL_TYPES = [ChannelType.GuildVoice, ChannelType.GuildStageVoice] as const;
 
+/** The required `agent` option: an agent id, client id or mention, autocompleted. */
+function AgentOption(): PropertyDecorator {
+  return StringOption({
+    name: 'agent',
+    description: 'The agent: its id, client id or mention',
+    required: true,
+    autocomplete: true,
+    max_length: AGENT_OPTION_MAX_LENGTH,
+  });
+}
+
 /** Options of `/agents status`. */
 export class AgentsStatusDto {
   @StringOption({
@@ -51,13 +62,7 @@ export class AgentsDeployDto {
 
 /** Options of `/agents assign`. */
 export class AgentsAssignDto {
-  @StringOption({
-    name: 'agent',
-    description: 'The agent: its id, client id or mention',
-    required: true,
-    autocomplete: true,
-    max_length: AGENT_OPTION_MAX_LENGTH,
-  })
+  @AgentOption()
   agent!: string;
 
   @ChannelOption({
@@ -135,13 +140,7 @@ export class AgentsAddTokenDto {
 
 /** Options of `/agents set_status`. */
 export class AgentsSetStatusDto {
-  @StringOption({
-    name: 'agent',
-    description: 'The agent: its id, client id or mention',
-    required: true,
-    autocomplete: true,
-    max_length: AGENT_OPTION_MAX_LENGTH,
-  })
+  @AgentOption()
   agent!: string;
 
   @StringOption({
@@ -159,13 +158,7 @@ export class AgentsSetStatusDto {
 
 /** Options of `/agents revoke` and `/agents diagnose`: one agent. */
 export class AgentsAgentDto {
-  @StringOption({
-    name: 'agent',
-    description: 'The agent: its id, client id or mention',
-    required: true,
-    autocomplete: true,
-    max_length: AGENT_OPTION_MAX_LENGTH,
-  })
+  @AgentOption()
   agent!: string;
 }
 

@@ -1,6 +1,7 @@
 import { IntegerOption, StringOption } from 'necord';
 import { DEFAULT_MAX_CONTRIBUTIONS_PER_USER, MAX_AGENTS_PER_POOL, PoolVisibility } from '@app/pools';
 import { POOL_NAME_MAX_LENGTH, POOL_SPECIALTY_MAX_LENGTH } from '../pools-commands.constants';
+import { POOL_VISIBILITY_CHOICES } from './pool-visibility.dto';
 
 /** Options of `/pools create`. Discord enforces the limits; the handler checks them again. */
 export class PoolCreateDto {
@@ -17,10 +18,7 @@ export class PoolCreateDto {
     name: 'visibility',
     description: 'Who can see and use the pool (default private)',
     required: false,
-    choices: [
-      { name: 'private — members only', value: PoolVisibility.Private },
-      { name: 'public — every server can use it', value: PoolVisibility.Public },
-    ],
+    choices: POOL_VISIBILITY_CHOICES,
   })
   visibility?: PoolVisibility | null;
 

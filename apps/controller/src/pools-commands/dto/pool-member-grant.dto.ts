@@ -1,20 +1,14 @@
 import type { User } from 'discord.js';
 import { StringOption, UserOption } from 'necord';
 import { PoolMemberRole } from '@app/pools';
-import { POOL_ID_MAX_LENGTH } from '../pools-commands.constants';
+import { PoolOption } from './pool-id.dto';
 
 /** Roles `/pools members grant` can give; ownership moves only with `/pools transfer`. */
 export type GrantableRole = PoolMemberRole.Manager | PoolMemberRole.Contributor | PoolMemberRole.Viewer;
 
 /** Options of `/pools members grant`. */
 export class PoolMemberGrantDto {
-  @StringOption({
-    name: 'pool',
-    description: 'The pool (pool_<owner id>)',
-    required: true,
-    autocomplete: true,
-    max_length: POOL_ID_MAX_LENGTH,
-  })
+  @PoolOption()
   pool!: string;
 
   @UserOption({ name: 'user', description: 'The user', required: true })

@@ -1,16 +1,10 @@
 import type { User } from 'discord.js';
-import { StringOption, UserOption } from 'necord';
-import { POOL_ID_MAX_LENGTH } from '../pools-commands.constants';
+import { UserOption } from 'necord';
+import { PoolOption } from './pool-id.dto';
 
 /** Options of `/pools transfer` and `/pools members revoke`: a pool and a user. */
 export class PoolUserDto {
-  @StringOption({
-    name: 'pool',
-    description: 'The pool (pool_<owner id>)',
-    required: true,
-    autocomplete: true,
-    max_length: POOL_ID_MAX_LENGTH,
-  })
+  @PoolOption()
   pool!: string;
 
   @UserOption({ name: 'user', description: 'The user', required: true })

@@ -1,26 +1,23 @@
 import { StringOption } from 'necord';
 import { PoolVisibility } from '@app/pools';
-import { POOL_ID_MAX_LENGTH } from '../pools-commands.constants';
+import { PoolOption } from './pool-id.dto';
+
+/** The choices of a `visibility` option (`/pools create`, `/pools visibility`). */
+export const POOL_VISIBILITY_CHOICES = [
+  { name: 'private — members only', value: PoolVisibility.Private },
+  { name: 'public — every server can use it', value: PoolVisibility.Public },
+];
 
 /** Options of `/pools visibility`. */
 export class PoolVisibilityDto {
-  @StringOption({
-    name: 'pool',
-    description: 'The pool (pool_<owner id>)',
-    required: true,
-    autocomplete: true,
-    max_length: POOL_ID_MAX_LENGTH,
-  })
+  @PoolOption()
   pool!: string;
 
   @StringOption({
     name: 'visibility',
     description: 'Who can see and use the pool',
     required: true,
-    choices: [
-      { name: 'private — members only', value: PoolVisibility.Private },
-      { name: 'public — every server can use it', value: PoolVisibility.Public },
-    ],
+    choices: POOL_VISIBILITY_CHOICES,
   })
   visibility!: PoolVisibility;
 }
