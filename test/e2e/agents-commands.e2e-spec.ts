@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import type { GuildCreated } from '@app/sandbox';
 import { AgentStatus, PoolVisibility } from '@app/pools';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { DataSource } from 'typeorm';
 import { fakeBotToken, operator } from '../utils/factories';
+import { testConfig } from '../utils/test-config';
 import { createStack, type Stack, until } from './support/stack';
+import { deleteRedisKeys } from './support/redis-keys';
+import { type EmbedView, embedOf, field, visibleText } from './support/interactions';
 
 /**
  * `/agents` through the real controller, a real runner process, Postgres and the Discord sandbox:
@@ -13,48 +16,11 @@ import { createStack, type Stack, until } from './support/stack';
  */
 jest.setTimeout(120_000);
 
-interface EmbedView {
-  title?: string;
-  description?: string;
-  fields?: { name: string; value: string }[];
-}
-
 interface ButtonView {
   type: number;
   style?: number;
   url?: string;
   label?: string;
-}
-
-function embedOf(result: InteractionResult): EmbedView {
-  const embed = result.original?.embeds[0] as EmbedView | undefined;
-  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
-  return embed;
-}
-
-function field(embed: EmbedView, name: string): string | undefined {
-  return embed.fields?.find((f) => f.name === name)?.value;
-}
-
-/** Everything a user could read in the interaction's messages (content, embeds, components). */
-function visibleText(result: InteractionResult): string {
-  return JSON.stringify([result.messages, result.edits]);
-}
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Deletes this file's Redis keys (throttle, idempotency, BullMQ) under `prefix`. */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length > 0) await redis.del(...keys);
-    }
-  } finally {
-    await redis.quit();
-  }
 }
 
 const EXTRA_AGENTS = 30;
@@ -117,7 +83,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
       IDEMPOTENCY_WINDOW_SECONDS: '1',
       DISCORD_OAUTH_URL: discord.urls.oauth2,
       // Throttle and idempotency in the real Redis, under a prefix of this file's own.
-      REDIS_URL,
+      REDIS_URL: testConfig.redisUrl,
       RATE_LIMIT_KEY_PREFIX: redisPrefix,
       BULLMQ_PREFIX: `${redisPrefix}:bull`,
     });
@@ -347,7 +313,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
 
   it('throttles and claims /agents in the real Redis (keys under this file’s prefix)', async () => {
     await agents(listenerId, 'sessions');
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(testConfig.redisUrl);
     try {
       expect(await redis.exists(`${redisPrefix}:throttle:agents:${listenerId}`)).toBe(1);
     } finally {

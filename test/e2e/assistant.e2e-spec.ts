@@ -1,8 +1,9 @@
-import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import type { GuildCreated } from '@app/sandbox';
 import { TtsSandbox, ttsDurationMs } from '@app/sandbox';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { AgentGatewayEvents } from '@apps/controller';
 import { createStack, type Stack, until } from './support/stack';
+import { embedOf, field } from './support/interactions';
 
 /**
  * `/assistant …` through every real protocol: the controller (in process) allocates an assistant
@@ -11,22 +12,6 @@ import { createStack, type Stack, until } from './support/stack';
  * agent speaks by loading the TTS URL through the Lavalink emulator's `http` source.
  */
 jest.setTimeout(90_000);
-
-interface EmbedView {
-  title?: string;
-  description?: string;
-  fields?: { name: string; value: string }[];
-}
-
-function embedOf(result: InteractionResult): EmbedView {
-  const embed = result.original?.embeds[0] as EmbedView | undefined;
-  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
-  return embed;
-}
-
-function field(embed: EmbedView, name: string): string | undefined {
-  return embed.fields?.find((f) => f.name === name)?.value;
-}
 
 describe('/assistant (controller + runner + Lavalink and TTS sandboxes)', () => {
   let stack: Stack;

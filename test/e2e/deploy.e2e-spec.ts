@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChopsticksMetrics, sampleValue } from '@app/metrics';
 import { DeployUseCase, DeployVerificationQueue } from '@apps/controller';
-import Redis from 'ioredis';
+import { testConfig } from '../utils/test-config';
+import { deleteRedisKeys } from './support/redis-keys';
 import { createStack, type Stack } from './support/stack';
 
 const DEPLOYMENTS = 'chopsticks_agent_deployments_total';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 describe(`${DeployUseCase.name} (controller, runner and Discord sandbox)`, () => {
   const prefix = `test-deploy-e2e-${randomBytes(6).toString('hex')}`;
@@ -19,16 +19,7 @@ describe(`${DeployUseCase.name} (controller, runner and Discord sandbox)`, () =>
   afterAll(async () => {
     await stack?.close();
     // The queue's keys live under this file's own prefix; remove them once the worker is closed.
-    const redis = new Redis(REDIS_URL);
-    try {
-      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<
-        string[]
-      >) {
-        if (keys.length > 0) await redis.del(...keys);
-      }
-    } finally {
-      await redis.quit();
-    }
+    await deleteRedisKeys(prefix);
   });
 
   it('D2: an agent invited through its plan URL joins the guild; the verification job completes and success="true" rises', async () => {
@@ -39,7 +30,7 @@ describe(`${DeployUseCase.name} (controller, runner and Discord sandbox)`, () =>
       members: [stack.controllerBot.botUserId, stack.agents[0].botUserId],
     });
     await stack.startController({
-      REDIS_URL,
+      REDIS_URL: testConfig.redisUrl,
       BULLMQ_PREFIX: prefix,
       DISCORD_OAUTH_URL: stack.discord.urls.oauth2,
       DEPLOY_VERIFY_POLL_MS: '100',

@@ -1,9 +1,11 @@
 import { sampleValue } from '@app/metrics';
 import { ProtocolErrorCode } from '@app/protocol';
-import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import type { GuildCreated } from '@app/sandbox';
 import { AgentRegistry, Allocator } from '@app/sessions';
 import { AgentGatewayEvents, SessionFailoverService } from '@apps/controller';
-import { controllerUrl, createStack, type ExtraRunner, type Stack, until } from './support/stack';
+import { createMusicFailoverStage, type MusicFailoverStage } from './support/music-failover';
+import { controllerUrl, type ExtraRunner, type Stack, until } from './support/stack';
+import { embedOf } from './support/interactions';
 
 /**
  * Failover with queue handoff (SPEC §5, ACCEPTANCE I3, A6) through real processes: agent A on
@@ -13,35 +15,19 @@ import { controllerUrl, createStack, type ExtraRunner, type Stack, until } from 
  */
 jest.setTimeout(60_000);
 
-interface EmbedView {
-  description?: string;
-  fields?: { name: string; value: string }[];
-}
-
-function embedOf(result: InteractionResult): EmbedView {
-  const embed = result.original?.embeds[0] as EmbedView | undefined;
-  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
-  return embed;
-}
-
 describe(SessionFailoverService.name, () => {
+  let stage: MusicFailoverStage;
   let stack: Stack;
   let guild: GuildCreated;
-  let ana: string;
   let runner1: ExtraRunner;
   const starts: { agentId: string; title: string }[] = [];
 
   beforeAll(async () => {
-    stack = await createStack({ agentCount: 2, timeScale: 1 });
-    guild = stack.createGuild({ name: 'Failover Guild', voiceChannels: ['Music 1'], agents: 'all' });
-    ana = stack.createUser('ana', [guild]);
-    await stack.startController();
+    stage = await createMusicFailoverStage('Failover Guild');
+    ({ stack, guild, runner1 } = stage);
     stack.get(AgentGatewayEvents).on('agent.event', ({ agentId, event }) => {
       if (event.name === 'track.start') starts.push({ agentId, title: event.track.title });
     });
-    runner1 = await stack.startExtraRunner({ capacity: 1 });
-    await stack.waitForAgents(guild.guildId, 1);
-    await stack.moveVoice(ana, guild, guild.channels['Music 1']);
   });
 
   afterAll(async () => {
@@ -49,7 +35,7 @@ describe(SessionFailoverService.name, () => {
   });
 
   const music = (subcommand: string, options: Record<string, string> = {}) =>
-    stack.slash(ana, guild, 'music', { subcommand, options });
+    stage.music(subcommand, options);
 
   it('I3, A6: B joins the same voice channel, resumes track 2 near its last position, keeps tracks 3–4, and the text channel is told', async () => {
     const registry = stack.get(AgentRegistry);
@@ -66,10 +52,7 @@ describe(SessionFailoverService.name, () => {
       'track 2 to start on A',
     );
 
-    await stack.startExtraRunner({ capacity: 1 });
-    await stack.waitForAgents(guild.guildId, 2);
-    const agentB = [...registry.agentIdsInGuild(guild.guildId)].find((id) => id !== agentA)!;
-    const botB = registry.get(agentB)!.botUserId;
+    const { agentId: agentB, botUserId: botB } = await stage.startSecondRunner(agentA);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
     const before = stack.lavalink.control.players({ userId: botA })[0];

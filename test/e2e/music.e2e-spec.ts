@@ -1,8 +1,9 @@
 import { assertBoundedLabels, sampleValue } from '@app/metrics';
-import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import type { GuildCreated } from '@app/sandbox';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { AgentGatewayEvents, DiscordReadiness } from '@apps/controller';
 import { controllerUrl, createStack, type Stack, until } from './support/stack';
+import { embedOf, field } from './support/interactions';
 
 /**
  * The first vertical slice (issue 4) through every real protocol: people in voice channels run
@@ -10,22 +11,6 @@ import { controllerUrl, createStack, type Stack, until } from './support/stack';
  * agents that a real runner process logged in, and the agents play through the Lavalink emulator.
  */
 jest.setTimeout(90_000);
-
-interface EmbedView {
-  title?: string;
-  description?: string;
-  fields?: { name: string; value: string }[];
-}
-
-function embedOf(result: InteractionResult): EmbedView {
-  const embed = result.original?.embeds[0] as EmbedView | undefined;
-  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
-  return embed;
-}
-
-function field(embed: EmbedView, name: string): string | undefined {
-  return embed.fields?.find((f) => f.name === name)?.value;
-}
 
 describe('/music (controller + runner + sandboxes)', () => {
   let stack: Stack;

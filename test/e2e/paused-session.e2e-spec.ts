@@ -1,7 +1,8 @@
 import type { GuildCreated } from '@app/sandbox';
 import { AgentRegistry, Allocator } from '@app/sessions';
 import { AgentGatewayEvents, QueueSnapshots } from '@apps/controller';
-import { createStack, type ExtraRunner, type Stack, until } from './support/stack';
+import { createMusicFailoverStage, type MusicFailoverStage } from './support/music-failover';
+import { type ExtraRunner, type Stack, until } from './support/stack';
 
 /**
  * The paused state survives a controller restart and a failover (SPEC §5, ACCEPTANCE A10, I3):
@@ -14,19 +15,14 @@ import { createStack, type ExtraRunner, type Stack, until } from './support/stac
 jest.setTimeout(90_000);
 
 describe('paused music sessions (controller restart + failover)', () => {
+  let stage: MusicFailoverStage;
   let stack: Stack;
   let guild: GuildCreated;
-  let ana: string;
   let runner1: ExtraRunner;
 
   beforeAll(async () => {
-    stack = await createStack({ agentCount: 2, timeScale: 1 });
-    guild = stack.createGuild({ name: 'Paused Guild', voiceChannels: ['Music 1'], agents: 'all' });
-    ana = stack.createUser('ana', [guild]);
-    await stack.startController();
-    runner1 = await stack.startExtraRunner({ capacity: 1 });
-    await stack.waitForAgents(guild.guildId, 1);
-    await stack.moveVoice(ana, guild, guild.channels['Music 1']);
+    stage = await createMusicFailoverStage('Paused Guild');
+    ({ stack, guild, runner1 } = stage);
   });
 
   afterAll(async () => {
@@ -34,7 +30,7 @@ describe('paused music sessions (controller restart + failover)', () => {
   });
 
   const music = (subcommand: string, options: Record<string, string> = {}) =>
-    stack.slash(ana, guild, 'music', { subcommand, options });
+    stage.music(subcommand, options);
 
   it('I3, A10: a paused player is reported paused, stays paused across a controller restart, and a failover resumes it paused at the same position', async () => {
     const registry = () => stack.get(AgentRegistry);
@@ -67,10 +63,7 @@ describe('paused music sessions (controller restart + failover)', () => {
       position: pausedAt.position,
     });
 
-    await stack.startExtraRunner({ capacity: 1 });
-    await stack.waitForAgents(guild.guildId, 2);
-    const agentB = [...registry().agentIdsInGuild(guild.guildId)].find((id) => id !== agentA)!;
-    const botB = registry().get(agentB)!.botUserId;
+    const { agentId: agentB, botUserId: botB } = await stage.startSecondRunner(agentA);
     runner1.child.kill('SIGKILL');
     await runner1.exited;
 

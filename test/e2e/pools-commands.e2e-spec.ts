@@ -3,11 +3,13 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AuditEvent } from '@app/access';
 import { AgentBot, AgentPool, ContributionStatus, PoolContribution, PoolMember } from '@app/pools';
-import type { GuildCreated, InteractionResult } from '@app/sandbox';
+import type { GuildCreated } from '@app/sandbox';
 import { fakeBotToken, snowflake } from '../utils/factories';
 import { GuildPoolRouting } from '@apps/controller';
 import { testConfig } from '../utils/test-config';
 import { createStack, type Stack } from './support/stack';
+import { deleteRedisKeys } from './support/redis-keys';
+import { contentOf, embedOf } from './support/interactions';
 
 /**
  * `/pools` through the real controller in the Discord sandbox with the real Postgres: people invoke
@@ -15,39 +17,6 @@ import { createStack, type Stack } from './support/stack';
  * C5). No runner is needed: pools are rows, not live agents.
  */
 jest.setTimeout(90_000);
-
-interface EmbedView {
-  title?: string;
-  description?: string;
-  fields?: { name: string; value: string }[];
-}
-
-function embedOf(result: InteractionResult): EmbedView {
-  const embed = result.original?.embeds[0] as EmbedView | undefined;
-  if (!embed) throw new Error(`no embed in ${JSON.stringify(result.original)}`);
-  return embed;
-}
-
-function contentOf(result: InteractionResult): string {
-  if (!result.original) throw new Error(`no answer: ${JSON.stringify(result)}`);
-  return result.original.content;
-}
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Deletes this file's Redis keys (throttle, idempotency, BullMQ) under `prefix`. */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length > 0) await redis.del(...keys);
-    }
-  } finally {
-    await redis.quit();
-  }
-}
 
 /** Runs SQL as the Postgres admin (never against the shared server's state, only this test's database). */
 async function asAdmin(sql: string): Promise<void> {
@@ -97,7 +66,7 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
     // idempotency in the real Redis, under a prefix of this file's own.
     await stack.startController({
       COMMAND_RATE_LIMITS: 'agents=5/60,pools=30/60,music=20/60,assistant=10/60,default=10/60',
-      REDIS_URL,
+      REDIS_URL: testConfig.redisUrl,
       RATE_LIMIT_KEY_PREFIX: redisPrefix,
       BULLMQ_PREFIX: `${redisPrefix}:bull`,
     });
@@ -182,7 +151,7 @@ describe('/pools (controller + Discord sandbox + Postgres)', () => {
 
   it('throttles and claims /pools in the real Redis (keys under this file’s prefix)', async () => {
     await pools('frank', 'list');
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(testConfig.redisUrl);
     try {
       expect(await redis.exists(`${redisPrefix}:throttle:pools:${users.frank}`)).toBe(1);
     } finally {

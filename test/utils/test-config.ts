@@ -1,9 +1,11 @@
 /**
  * Test infrastructure configuration (the only place the test harness reads `process.env`).
  * `TEST_POSTGRES_URL`: admin connection to the machine's Postgres (default trust auth on loopback).
+ * `TEST_REDIS_URL`: the machine's Redis (default loopback, port 6379).
  */
 export const testConfig = {
   postgresAdminUrl: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   templateDatabase: 'chopsticks_template',
 };
 
