@@ -5,7 +5,11 @@ import { ApiKeyScope } from '@app/access';
 import { listeningPort } from '@app/lifecycle';
 import { type Actor, PoolVisibility } from '@app/pools';
 import { snowflake } from '../utils/factories';
-import { createStack, type Stack } from './support/stack';
+import type { GuildCreated } from '@app/sandbox';
+import { AgentRegistry } from '@app/sessions';
+import { AgentGateway } from '@apps/controller';
+import { announcedAgent, TestRunnerClient } from '../support/runner-client';
+import { createStack, type Stack, until } from './support/stack';
 
 interface Reply {
   status: number;
@@ -27,6 +31,7 @@ const BODY_LIMIT = 65_536;
 describe('admin API input and limit hardening (issue 8)', () => {
   let stack: Stack;
   let port: number;
+  let guild: GuildCreated;
   const keys = {} as Record<ApiKeyScope, string>;
 
   /** One request over a raw socket; `chunks` are written without Content-Length (chunked). */
@@ -79,6 +84,7 @@ describe('admin API input and limit hardening (issue 8)', () => {
 
   beforeAll(async () => {
     stack = await createStack({ agentCount: 1 });
+    guild = stack.createGuild({ textChannels: ['general'], voiceChannels: ['Music 1'], agents: 'all' });
     await stack.startController({
       ADMIN_API_RATE_LIMIT: String(RATE_LIMIT),
       ADMIN_API_AUTH_FAILURE_LIMIT: String(AUTH_FAILURE_LIMIT),
@@ -216,5 +222,32 @@ describe('admin API input and limit hardening (issue 8)', () => {
     expectProblem(await send('GET', '/api/v1/pools', { key: null }), 429, 'RATE_LIMITED');
     const valid = await send('GET', '/api/v1/pools', { key: keys.read });
     expect(valid.status).toBe(200);
+  });
+
+  it('pins an agent only to a voice channel of the guild when the controller bot knows the guild', async () => {
+    const { runnerId, secret } = stack.runnerCredential;
+    const claim = await stack.ctx.leases.claim(runnerId, { capacity: 10, ttlSeconds: 600 });
+    const agentId = stack.agentIds.find((id) => claim.held.includes(id))!;
+    const runner = await TestRunnerClient.authenticated(
+      `ws://127.0.0.1:${stack.controller!.get(AgentGateway).port}`,
+      {
+        runnerId,
+        credential: secret,
+      },
+    );
+    try {
+      runner.announce([announcedAgent(agentId, [guild.guildId])]);
+      await until(() => stack.get(AgentRegistry).get(agentId)?.ready === true, 'the agent to be live');
+      const assign = (voiceChannelId: string): Promise<Reply> =>
+        send('POST', '/api/v1/sessions/assign', {
+          key: keys.write,
+          body: JSON.stringify({ guildId: guild.guildId, voiceChannelId, agentId, ttlSeconds: 60 }),
+        });
+      expectProblem(await assign(guild.textChannelIds[0]), 400, 'INVALID_INPUT');
+      expectProblem(await assign(snowflake()), 400, 'INVALID_INPUT');
+      expect((await assign(guild.voiceChannelIds[0])).status).toBe(201);
+    } finally {
+      await runner.close();
+    }
   });
 });

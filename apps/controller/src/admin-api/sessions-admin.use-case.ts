@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@app/access';
+import { Client } from 'discord.js';
 import type { Actor } from '@app/pools';
 import {
   type AgentPin,
@@ -41,6 +42,7 @@ export class SessionsAdminUseCase {
     private readonly sessions: SessionRegistry,
     private readonly rpc: AgentRpcClient,
     private readonly audit: AuditService,
+    private readonly discord: Client,
   ) {}
 
   /**
@@ -84,7 +86,8 @@ export class SessionsAdminUseCase {
   /**
    * Pins a live agent to a voice channel: allocation there picks it while the pin holds (A5).
    * @throws SessionsException `agent-offline` when the agent is not live here,
-   *   `invalid-input` for a bad ttl
+   *   `invalid-input` for a bad ttl, an agent outside the guild, or a channel that is not a voice
+   *   channel of the guild (checked when the controller bot is in the guild)
    */
   async assign(input: SessionAssignInput, actor: Actor): Promise<AgentPin> {
     const agent = this.registry.get(input.agentId);
@@ -97,6 +100,15 @@ export class SessionsAdminUseCase {
       throw new SessionsException(
         SessionsErrorCode.InvalidInput,
         `${input.agentId} is not a member of guild ${input.guildId}.`,
+      );
+    // The controller bot's cache knows the guild's channels when the bot is in the guild; a guild
+    // it is not in cannot be checked (the agent's membership above still is).
+    const guild = this.discord?.guilds?.cache.get(input.guildId);
+    const channel = guild?.channels.cache.get(input.voiceChannelId);
+    if (guild && !channel?.isVoiceBased())
+      throw new SessionsException(
+        SessionsErrorCode.InvalidInput,
+        `${input.voiceChannelId} is not a voice channel of guild ${input.guildId}.`,
       );
     const pin = this.allocator.assign(
       input.guildId,
