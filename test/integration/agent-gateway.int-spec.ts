@@ -1,4 +1,4 @@
-import { type DynamicModule, type INestApplicationContext, type LoggerService } from '@nestjs/common';
+import { type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
 import {
@@ -12,33 +12,17 @@ import { type ErrorFrame, ProtocolErrorCode, type RpcRequestFrame, type WelcomeF
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import * as gatewayFeature from '@apps/controller';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
+import { rpcError } from '../support/agent-rpc-error';
+import { RecordingLogger } from '../support/recording-logger';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
-const { AgentGateway, AgentGatewayEvents, AgentGatewayModule, AgentRpcClient, AgentRpcException } =
-  gatewayFeature;
+const { AgentGateway, AgentGatewayEvents, AgentGatewayModule, AgentRpcClient } = gatewayFeature;
 type AgentGatewayOptions = gatewayFeature.AgentGatewayOptions;
 type AgentGateway = gatewayFeature.AgentGateway;
 type AgentRpcClient = gatewayFeature.AgentRpcClient;
-type AgentRpcException = gatewayFeature.AgentRpcException;
 type AgentGatewayEvents = gatewayFeature.AgentGatewayEvents;
-
-/** Collects log lines so tests can check that a warning was logged. */
-class CapturingLogger implements LoggerService {
-  readonly lines: { level: string; message: string }[] = [];
-  log(message: unknown): void {
-    this.lines.push({ level: 'log', message: String(message) });
-  }
-  warn(message: unknown): void {
-    this.lines.push({ level: 'warn', message: String(message) });
-  }
-  error(message: unknown): void {
-    this.lines.push({ level: 'error', message: String(message) });
-  }
-  debug(): void {}
-  verbose(): void {}
-}
 
 interface Harness {
   app: INestApplicationContext;
@@ -51,7 +35,7 @@ interface Harness {
   runners: RunnersService;
   leases: LeasesService;
   url: string;
-  logger: CapturingLogger;
+  logger: RecordingLogger;
   /** Current value of an application metric sample (0 when absent). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
@@ -81,16 +65,6 @@ function track<T>(promise: Promise<T>): { settled: () => boolean; result: Promis
   return { settled: () => settled, result };
 }
 
-async function rpcError(promise: Promise<unknown>): Promise<AgentRpcException> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AgentRpcException))
-    throw new Error(`expected AgentRpcException, got ${String(error)}`);
-  return error;
-}
-
 describe(AgentGateway.name, () => {
   let db: TestDatabase;
   const keys = encryptionKey('k1');
@@ -111,7 +85,7 @@ describe(AgentGateway.name, () => {
   });
 
   async function boot(options: AgentGatewayOptions = {}): Promise<Harness> {
-    const logger = new CapturingLogger();
+    const logger = new RecordingLogger();
     const pools = PoolsModule.forRoot({
       databaseUrl: db.url,
       tokenEncryptionKeys: keys,

@@ -12,11 +12,11 @@ import { ProtocolErrorCode, type RpcRequestFrame } from '@app/protocol';
 import { AgentRegistry } from '@app/sessions';
 import * as gatewayFeature from '@apps/controller';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
+import { rpcError } from '../support/agent-rpc-error';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
-const { AgentGateway, AgentGatewayModule, AgentRpcClient, AgentRpcException } = gatewayFeature;
-type AgentRpcException = gatewayFeature.AgentRpcException;
+const { AgentGateway, AgentGatewayModule, AgentRpcClient } = gatewayFeature;
 
 /**
  * The per-agent circuit breaker of `AgentRpcClient` as the RPC hot path uses it: calls to an
@@ -86,16 +86,6 @@ describe(`${AgentRpcClient.name} circuit breaker`, () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return { rpc: app.get(AgentRpcClient), agentId };
-  }
-
-  async function rpcError(promise: Promise<unknown>): Promise<AgentRpcException> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    if (!(error instanceof AgentRpcException))
-      throw new Error(`expected AgentRpcException, got ${String(error)}`);
-    return error;
   }
 
   it('opens on the calls since the first transport failure: earlier successes do not dilute a now-failing agent', async () => {

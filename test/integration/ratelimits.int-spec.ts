@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { type LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
@@ -13,25 +12,9 @@ import {
   type RedisDownMode,
 } from '@app/ratelimits';
 import { freePort } from '../e2e/support/app-process';
+import { RecordingLogger } from '../support/recording-logger';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Collects log lines so a test can count what the limiter said. */
-class RecordingLogger implements LoggerService {
-  readonly lines: { level: string; message: string }[] = [];
-  log(message: unknown): void {
-    this.lines.push({ level: 'log', message: String(message) });
-  }
-  warn(message: unknown): void {
-    this.lines.push({ level: 'warn', message: String(message) });
-  }
-  error(message: unknown): void {
-    this.lines.push({ level: 'error', message: String(message) });
-  }
-  count(pattern: RegExp): number {
-    return this.lines.filter((line) => pattern.test(line.message)).length;
-  }
-}
 
 interface Limiter {
   module: TestingModule;
