@@ -24,7 +24,9 @@ import * as gatewayFeature from '@apps/controller';
 import type { BenchFigures, BenchRow, BenchRunOptions } from './bench-report';
 import { type LoopBounds, type LoopResult, closedLoop, figuresOf } from './support/closed-loop';
 import {
+  AGENTS_PER_GUILD,
   type BenchGateway,
+  GUILDS_PER_AGENT,
   PeerProcess,
   buildFleet,
   runnerScripts,
@@ -32,13 +34,12 @@ import {
   waitUntil,
 } from './support/gateway-harness';
 import { paddedMessage } from './support/peer-messages';
+import { runWhenMain } from './support/bench-main';
 
 const { AgentGateway, AgentRpcClient } = gatewayFeature;
 
 const AGENTS = 1_000;
 const RUNNERS = 4;
-const GUILDS_PER_AGENT = 5;
-const AGENTS_PER_GUILD = 49;
 const CONCURRENCY_LEVELS = [1, 50, 200] as const;
 const RPC_TIMEOUT_MS = 10_000;
 const USER_ID = '200000000000000001';
@@ -322,13 +323,4 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
   }
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') })
-    .then((rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runWhenMain(module, run);

@@ -16,6 +16,7 @@ import {
   type Session,
   SessionRegistry,
 } from '@app/sessions';
+import { runWhenMain } from './support/bench-main';
 
 /** Latency and throughput of one allocator variant. */
 export interface AllocationFigures {
@@ -198,13 +199,4 @@ export async function run(): Promise<AllocationBenchResult[]> {
   return rows;
 }
 
-if (require.main === module) {
-  run()
-    .then((rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runWhenMain(module, run);

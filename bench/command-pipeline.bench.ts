@@ -29,6 +29,8 @@ import {
 import { InteractionResponder } from '@apps/controller';
 import type { BenchRow, BenchRunOptions } from './bench-report';
 import { type LoopBounds, closedLoop, figuresOf } from './support/closed-loop';
+import { deleteRedisKeys } from '../test/e2e/support/redis-keys';
+import { runWhenMain } from './support/bench-main';
 
 const TARGET_OPS_PER_SEC = 5_000;
 const TARGET_RATIO = 2;
@@ -147,27 +149,8 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
   } finally {
     bare.disconnect();
     await app.close();
-    const cleaner = new Redis(url);
-    try {
-      for await (const keys of cleaner.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<
-        string[]
-      >) {
-        if (keys.length > 0) await cleaner.unlink(...keys);
-      }
-    } finally {
-      await cleaner.quit();
-    }
+    await deleteRedisKeys(prefix, url);
   }
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(module, run);

@@ -19,6 +19,7 @@
 import { AgentRegistry } from '@app/sessions';
 import { createStack, type Stack, until } from '../test/e2e/support/stack';
 import type { BenchRow, BenchRunOptions } from './bench-report';
+import { runWhenMain } from './support/bench-main';
 
 /** SPEC §12 targets, seconds. */
 const TARGET_FAILOVER_S = 10;
@@ -198,13 +199,4 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
   }
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') })
-    .then((rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runWhenMain(module, run);

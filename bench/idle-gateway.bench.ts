@@ -25,20 +25,21 @@ import { AgentRegistry } from '@app/sessions';
 import * as gatewayFeature from '@apps/controller';
 import type { BenchRow, BenchRunOptions } from './bench-report';
 import {
+  AGENTS_PER_GUILD,
   type BenchGateway,
+  GUILDS_PER_AGENT,
   PeerProcess,
   buildFleet,
   runnerScripts,
   startBenchGateway,
   waitUntil,
 } from './support/gateway-harness';
+import { runWhenMain } from './support/bench-main';
 
 const { AgentGateway, AgentRpcClient } = gatewayFeature;
 
 const AGENTS = 10_000;
 const RUNNERS = 20;
-const GUILDS_PER_AGENT = 5;
-const AGENTS_PER_GUILD = 49;
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** SPEC §12 targets. */
@@ -215,13 +216,4 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
   }
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') })
-    .then((rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runWhenMain(module, run);

@@ -78,6 +78,12 @@ export interface Fleet {
   byRunner: { runnerId: string; agents: AnnouncedAgent[] }[];
 }
 
+/** Guilds each agent of a bench fleet is a member of. */
+export const GUILDS_PER_AGENT = 5;
+
+/** Agents per guild of a bench fleet: the 49 a guild can hold (50 bots, one is the controller). */
+export const AGENTS_PER_GUILD = 49;
+
 /**
  * `agents` agents, each a member of `guildsPerAgent` guilds with at most `agentsPerGuild` agents
  * per guild (the Discord cap is 49 per guild for us), spread round robin over `runners` runners.
