@@ -33,6 +33,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { DiscordSandbox, LavalinkSandbox } from '@app/sandbox';
 import type { BenchRow, BenchRunOptions } from './bench-report';
+import { runWhenMain } from './support/bench-main';
 import type { RunnerMemoryLogin, RunnerMemoryMeasured } from './support/runner-memory-child';
 
 const GUILDS = 20;
@@ -263,13 +264,4 @@ export async function run(options: BenchRunOptions = { quick: false }): Promise<
   }
 }
 
-if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') })
-    .then((rows) => {
-      for (const row of rows) console.log(JSON.stringify(row));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runWhenMain(module, run);
