@@ -289,6 +289,21 @@ describe('readiness (H1)', () => {
       await poll(url, (answer) => answer.status === 200);
     });
 
+    it('H1: chopsticks_dependency_up{redis} follows Redis down and back without any /readyz call', async () => {
+      const app = await start({ REDIS_URL: redis.url });
+      apps.push(app);
+      const redisUp = async () =>
+        sampleValue(await (await fetch(`${base(app)}/metrics`)).text(), 'chopsticks_dependency_up', {
+          dependency: 'redis',
+        });
+
+      await pollUntil(redisUp, (up) => up === 1);
+      await redis.down();
+      expect(await pollUntil(redisUp, (up) => up === 0)).toBe(0);
+      await redis.up();
+      expect(await pollUntil(redisUp, (up) => up === 1)).toBe(1);
+    });
+
     it('H2: /metrics is 401 without the METRICS_TOKEN bearer and 200 with it', async () => {
       const app = await start({ METRICS_TOKEN: 'scrape-me' });
       apps.push(app);
@@ -316,4 +331,16 @@ async function poll(url: string, accept: (answer: Readiness) => boolean): Promis
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} never matched within 30 s; last answer ${JSON.stringify(last)}`);
+}
+
+/** Calls `read` every 100 ms until `accept` holds (30 s at most); returns that value. */
+async function pollUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (accept(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`value never matched within 30 s; last ${JSON.stringify(last)}`);
 }

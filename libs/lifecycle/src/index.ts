@@ -12,4 +12,9 @@ export type { LogContextBindings } from './log-context';
 export { REDIS_PROBE_TIMEOUT_MS, RedisHealthIndicator } from './redis.health';
 export { POSTGRES_PROBE_TIMEOUT_MS, PostgresHealthIndicator } from './postgres.health';
 export { readinessOf } from './readiness';
+export {
+  BackgroundReadiness,
+  READINESS_PROBE_INTERVAL_MS,
+  READINESS_RETRY_INTERVAL_MS,
+} from './background-readiness';
 export type { ReadinessAnswer } from './readiness';

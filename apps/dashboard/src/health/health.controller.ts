@@ -1,20 +1,13 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { Controller, Get, Res } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { readinessOf, type RedisHealthIndicator } from '@app/lifecycle';
-import { ChopsticksMetrics } from '@app/metrics';
-import { ControllerApiHealthIndicator } from './controller-api.health';
-import { REDIS_HEALTH } from './health.constants';
+import { readinessOf } from '@app/lifecycle';
+import { DashboardReadiness } from './readiness.service';
 
 /** Liveness and readiness of the Dashboard (SPEC §1, §7). */
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    @Inject(REDIS_HEALTH) private readonly redis: RedisHealthIndicator,
-    private readonly metrics: ChopsticksMetrics,
-    private readonly controllerApi: ControllerApiHealthIndicator,
-  ) {}
+  constructor(private readonly service: DashboardReadiness) {}
 
   /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('health')
@@ -22,22 +15,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /**
-   * Readiness: Redis when `REDIS_URL` is set (reported and required; 503 while it is down) and the
-   * controller admin API (reported, not required). Keeps `chopsticks_dependency_up{dependency="redis"}`
-   * current.
-   */
+  /** Readiness (see {@link DashboardReadiness}); 503 while a required dependency is down. */
   @Get('readyz')
   @HealthCheck()
   async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    const redis = async () => {
-      const result = await this.redis.check();
-      this.metrics.dependencyUp.set({ dependency: 'redis' }, result.redis.status === 'up' ? 1 : 0);
-      return result;
-    };
-    const answer = await readinessOf(() =>
-      this.health.check([...(this.redis.configured ? [redis] : []), () => this.controllerApi.check()]),
-    );
+    const answer = await readinessOf(() => this.service.check());
     void reply.status(answer.status);
     return answer.body;
   }

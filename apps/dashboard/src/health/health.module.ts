@@ -5,6 +5,7 @@ import { RedisHealthIndicator } from '@app/lifecycle';
 import { ControllerApiHealthIndicator } from './controller-api.health';
 import { REDIS_HEALTH } from './health.constants';
 import { HealthController } from './health.controller';
+import { DashboardReadiness } from './readiness.service';
 
 /**
  * Liveness (`/health`) and readiness (`/readyz`) of the Dashboard; Redis is probed when the
@@ -15,6 +16,7 @@ import { HealthController } from './health.controller';
   imports: [TerminusModule],
   controllers: [HealthController],
   providers: [
+    DashboardReadiness,
     ControllerApiHealthIndicator,
     {
       provide: REDIS_HEALTH,

@@ -1,18 +1,13 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { Controller, Get, Res } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { readinessOf, type RedisHealthIndicator } from '@app/lifecycle';
-import { ChopsticksMetrics } from '@app/metrics';
-import { REDIS_HEALTH } from './health.constants';
+import { readinessOf } from '@app/lifecycle';
+import { FunhubReadiness } from './readiness.service';
 
 /** Liveness and readiness of the FunHub (SPEC §1, §7). */
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    @Inject(REDIS_HEALTH) private readonly redis: RedisHealthIndicator,
-    private readonly metrics: ChopsticksMetrics,
-  ) {}
+  constructor(private readonly service: FunhubReadiness) {}
 
   /** Liveness: 200 as soon as the process serves HTTP. */
   @Get('health')
@@ -20,26 +15,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /**
-   * Readiness: Redis when `REDIS_URL` is set (reported and required), nothing else; 503 while
-   * it is down. Keeps `chopsticks_dependency_up{dependency="redis"}` current.
-   */
+  /** Readiness (see {@link FunhubReadiness}); 503 while a required dependency is down. */
   @Get('readyz')
   @HealthCheck()
   async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    const answer = await readinessOf(() =>
-      this.health.check(
-        this.redis.configured
-          ? [
-              async () => {
-                const result = await this.redis.check();
-                this.metrics.dependencyUp.set({ dependency: 'redis' }, result.redis.status === 'up' ? 1 : 0);
-                return result;
-              },
-            ]
-          : [],
-      ),
-    );
+    const answer = await readinessOf(() => this.service.check());
     void reply.status(answer.status);
     return answer.body;
   }
