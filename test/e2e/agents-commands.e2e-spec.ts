@@ -103,6 +103,18 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
     options: Record<string, string | number | boolean> = {},
   ) => stack.slash(userId, guild, 'agents', { subcommand, options });
 
+  /** `/agents deploy` as the admin, waiting for the summary and `followUps` invite messages. */
+  const deployAsAdmin = (options: Record<string, string | number>, followUps: number) =>
+    stack.discord.control.invokeSlashCommand({
+      applicationId: stack.controllerBot.applicationId,
+      userId: adminId,
+      channelId: guild.textChannelIds[0],
+      name: 'agents',
+      subcommand: 'deploy',
+      options,
+      waitFor: { edits: 1, followUps, timeoutMs: 30_000 },
+    });
+
   const agentRow = async (agentId: string) =>
     (
       await data.query<
@@ -252,15 +264,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
   });
 
   it('D2: 3 agents present, desired 10 → exactly 7 invite link buttons with the client id, scopes and permissions', async () => {
-    const result = await stack.discord.control.invokeSlashCommand({
-      applicationId: stack.controllerBot.applicationId,
-      userId: adminId,
-      channelId: guild.textChannelIds[0],
-      name: 'agents',
-      subcommand: 'deploy',
-      options: { desired_total: 10 },
-      waitFor: { edits: 1, followUps: 1, timeoutMs: 30_000 },
-    });
+    const result = await deployAsAdmin({ desired_total: 10 }, 1);
 
     const summary = embedOf(result);
     expect(summary.title).toBe('7 agent invite(s) ready');
@@ -283,15 +287,7 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
   });
 
   it('deploy pages 30 invites into messages of at most 25 link buttons (5 rows of 5) and attaches every URL as a file', async () => {
-    const result = await stack.discord.control.invokeSlashCommand({
-      applicationId: stack.controllerBot.applicationId,
-      userId: adminId,
-      channelId: guild.textChannelIds[0],
-      name: 'agents',
-      subcommand: 'deploy',
-      options: { desired_total: 49, pool: stack.poolId },
-      waitFor: { edits: 1, followUps: 2, timeoutMs: 30_000 },
-    });
+    const result = await deployAsAdmin({ desired_total: 49, pool: stack.poolId }, 2);
 
     expect(field(embedOf(result), 'Invites')).toBe(String(EXTRA_AGENTS));
     expect(field(embedOf(result), 'Shortfall')).toBe(String(46 - EXTRA_AGENTS));

@@ -5,7 +5,7 @@ import { AgentRegistry, Allocator } from '@app/sessions';
 import { AgentGatewayEvents, SessionFailoverService } from '@apps/controller';
 import { createMusicFailoverStage, type MusicFailoverStage } from './support/music-failover';
 import { controllerUrl, type ExtraRunner, type Stack, until } from './support/stack';
-import { embedOf } from './support/interactions';
+import { embedOf, field } from './support/interactions';
 
 /**
  * Failover with queue handoff (SPEC §5, ACCEPTANCE I3, A6) through real processes: agent A on
@@ -97,22 +97,13 @@ describe(SessionFailoverService.name, () => {
     expect(after6).toMatchObject({ ok: true, session: { agentId: agentB } });
 
     const queue = embedOf(await music('queue'));
-    expect(queue.fields?.find((f) => f.name === 'Agent')?.value).toBe(`<@${botB}>`);
+    expect(field(queue, 'Agent')).toBe(`<@${botB}>`);
     expect(queue.description).toContain('Rainy Day Arcade');
     expect(queue.description).toContain('1. [Paper Moon Parade]');
     expect(queue.description).toContain('2. [Glass Orchard]');
 
-    await until(
-      () =>
-        stack.discord.control
-          .listMessages(guild.textChannelIds[0])
-          .some(
-            (m) =>
-              typeof m.content === 'string' &&
-              m.content.startsWith(
-                `🔁 <@${botA}> dropped out; <@${botB}> took over and resumed **Rainy Day Arcade** at `,
-              ),
-          ),
+    await stage.untilAnnounced(
+      `🔁 <@${botA}> dropped out; <@${botB}> took over and resumed **Rainy Day Arcade** at `,
       'the failover notice in the text channel',
     );
     const metrics = await (await fetch(`${controllerUrl(stack)}/metrics-app`)).text();

@@ -77,17 +77,8 @@ describe('paused music sessions (controller restart + failover)', () => {
     expect(stack.discord.control.getVoiceState(guild.guildId, botB)?.channelId).toBe(
       guild.channels['Music 1'],
     );
-    await until(
-      () =>
-        stack.discord.control
-          .listMessages(guild.textChannelIds[0])
-          .some(
-            (m) =>
-              typeof m.content === 'string' &&
-              m.content.startsWith(
-                `🔁 <@${botA}> dropped out; <@${botB}> took over and kept **Neon Harbor** paused at `,
-              ),
-          ),
+    await stage.untilAnnounced(
+      `🔁 <@${botA}> dropped out; <@${botB}> took over and kept **Neon Harbor** paused at `,
       'the failover notice saying the track stays paused',
     );
     expect(

@@ -1,6 +1,6 @@
 import type { GuildCreated, InteractionResult } from '@app/sandbox';
 import { AgentRegistry } from '@app/sessions';
-import { createStack, type ExtraRunner, type Stack } from './stack';
+import { createStack, type ExtraRunner, type Stack, until } from './stack';
 
 /**
  * The stage of a music failover test: two agents and real time (Lavalink time scale 1), one
@@ -21,6 +21,8 @@ export interface MusicFailoverStage {
    * @returns the agent id and bot user id of that agent (the one that is not `agentA`)
    */
   startSecondRunner(agentA: string): Promise<{ agentId: string; botUserId: string }>;
+  /** Waits until a message in the guild's first text channel starts with `start` (`what` names it). */
+  untilAnnounced(start: string, what: string): Promise<void>;
 }
 
 /**
@@ -49,6 +51,14 @@ export async function createMusicFailoverStage(guildName: string): Promise<Music
         const agentId = [...registry.agentIdsInGuild(guild.guildId)].find((id) => id !== agentA)!;
         return { agentId, botUserId: registry.get(agentId)!.botUserId };
       },
+      untilAnnounced: (start, what) =>
+        until(
+          () =>
+            stack.discord.control
+              .listMessages(guild.textChannelIds[0])
+              .some((m) => typeof m.content === 'string' && m.content.startsWith(start)),
+          what,
+        ),
     };
   } catch (error) {
     await stack.close();
