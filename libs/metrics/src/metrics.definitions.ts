@@ -314,10 +314,10 @@ export const METRIC_DEFINITIONS = {
   commands: {
     type: 'counter',
     name: 'chopsticks_commands_total',
-    help: 'Handled slash commands by top-level command and final status.',
+    help: 'Handled slash commands by top-level command and final status (refused = no agent could be allocated).',
     labels: {
       command: COMMAND,
-      status: ['ok', 'error', 'rate-limited', 'duplicate', 'denied', 'invalid'],
+      status: ['ok', 'error', 'refused', 'rate-limited', 'duplicate', 'denied', 'invalid'],
     },
     apps: ['controller'],
   },

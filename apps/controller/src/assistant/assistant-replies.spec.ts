@@ -35,6 +35,18 @@ describe('assistant replies', () => {
     );
   });
 
+  it('allocation refusals label the command metric refused, not error', () => {
+    for (const reason of [
+      ProtocolErrorCode.NoAgentsInGuild,
+      ProtocolErrorCode.NoFreeAgents,
+      ProtocolErrorCode.PoolNotAccessible,
+    ] as const) {
+      const sut = toAssistantReplyError(new AssistantAllocationException(reason, []), context);
+
+      expect({ reason, status: (sut as CommandReplyError).status }).toEqual({ reason, status: 'refused' });
+    }
+  });
+
   it('preconditions become "invalid" sentences, a missing session points at /assistant join', () => {
     const invalid = toAssistantReplyError(
       new AssistantException(AssistantErrorCode.InvalidText, 'x'),

@@ -162,7 +162,7 @@ export function toAssistantReplyError(error: unknown, context: AssistantReplyCon
     return new CommandReplyError(assistantErrorSentence(error.code), 'invalid');
   }
   if (error instanceof AssistantAllocationException) {
-    return new CommandReplyError(assistantAllocationSentence(error.reason, error.busy, context), 'error');
+    return new CommandReplyError(assistantAllocationSentence(error.reason, error.busy, context), 'refused');
   }
   if (error instanceof AssistantSessionMissingException) {
     const agent = error.agentId ? context.agentMention(error.agentId) : 'The assistant';

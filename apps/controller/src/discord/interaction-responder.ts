@@ -16,8 +16,12 @@ import { checkInputLimits, requestFingerprint } from './command-input-limits';
 /** Top-level slash commands, as labelled in `chopsticks_command*` metrics. */
 export type CommandName = 'agents' | 'pools' | 'music' | 'assistant' | 'fun';
 
-/** Final status of a handled command (`chopsticks_commands_total{status}`). */
-export type CommandStatus = 'ok' | 'error' | 'denied' | 'invalid' | 'rate-limited' | 'duplicate';
+/**
+ * Final status of a handled command (`chopsticks_commands_total{status}`): `refused` is an
+ * expected refusal (no agent could be allocated: none in the guild, none free, pool not
+ * accessible), not an error — only `error` counts toward ChopsticksCommandErrorRateHigh.
+ */
+export type CommandStatus = 'ok' | 'error' | 'refused' | 'denied' | 'invalid' | 'rate-limited' | 'duplicate';
 
 /** What a handler answers: text and/or embeds; `ephemeral` only applies before a public defer. */
 export interface CommandReply {

@@ -77,6 +77,17 @@ describe('music replies', () => {
       context,
     );
     expect((allocation as Error).message).toMatch(/^No agents are in this server yet/);
+    for (const reason of [
+      ProtocolErrorCode.NoAgentsInGuild,
+      ProtocolErrorCode.NoFreeAgents,
+      ProtocolErrorCode.PoolNotAccessible,
+    ] as const) {
+      const refusal = toMusicReplyError(new MusicAllocationException(reason, []), context);
+      expect({ reason, status: (refusal as CommandReplyError).status }).toEqual({
+        reason,
+        status: 'refused',
+      });
+    }
 
     const missing = toMusicReplyError(
       new MusicSessionMissingException(ProtocolErrorCode.NoSession, null),

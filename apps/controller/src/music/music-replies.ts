@@ -208,7 +208,7 @@ export function toMusicReplyError(error: unknown, context: MusicReplyContext): u
     return new CommandReplyError(musicErrorSentence(error.code), 'invalid');
   }
   if (error instanceof MusicAllocationException) {
-    return new CommandReplyError(allocationFailureSentence(error.reason, error.busy, context), 'error');
+    return new CommandReplyError(allocationFailureSentence(error.reason, error.busy, context), 'refused');
   }
   if (error instanceof MusicSessionMissingException) {
     const agent = error.agentId ? context.agentMention(error.agentId) : 'The agent';
