@@ -5,7 +5,7 @@ import { DataSource, In } from 'typeorm';
 import { AccessPolicy } from '@app/access';
 import { AgentBot, PoolMember, PoolMemberRole } from '@app/pools';
 import { AgentRegistry } from '@app/sessions';
-import { AUTOCOMPLETE_CHOICE_MAX_LENGTH, AUTOCOMPLETE_MAX_CHOICES } from './agents-commands.constants';
+import { type AutocompleteChoice, choiceName, respondWithChoices } from '../discord';
 
 /**
  * `agent` option choices: the live agents of this server, the agents the user contributed and
@@ -26,19 +26,11 @@ export class AgentAutocompleteInterceptor extends AutocompleteInterceptor {
   }
 
   /** Responds with up to 25 `tag (agent id) · status` choices. */
-  override async transformOptions(interaction: AutocompleteInteraction): Promise<void> {
-    let choices: { name: string; value: string }[] = [];
-    try {
-      choices = await this.choices(interaction);
-    } catch (error) {
-      this.logger.warn(`autocomplete failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    await interaction.respond(choices.slice(0, AUTOCOMPLETE_MAX_CHOICES)).catch((error: unknown) => {
-      this.logger.warn(`could not answer autocomplete ${interaction.id}: ${String(error)}`);
-    });
+  override transformOptions(interaction: AutocompleteInteraction): Promise<void> {
+    return respondWithChoices(interaction, this.logger, () => this.choices(interaction));
   }
 
-  private async choices(interaction: AutocompleteInteraction): Promise<{ name: string; value: string }[]> {
+  private async choices(interaction: AutocompleteInteraction): Promise<AutocompleteChoice[]> {
     const typed = interaction.options.getFocused().toLowerCase();
     const userId = interaction.user.id;
     const repository = this.dataSource.getRepository(AgentBot);
@@ -71,10 +63,4 @@ export class AgentAutocompleteInterceptor extends AutocompleteInterceptor {
       }))
       .filter((choice) => choice.name.toLowerCase().includes(typed));
   }
-}
-
-function choiceName(text: string): string {
-  return text.length <= AUTOCOMPLETE_CHOICE_MAX_LENGTH
-    ? text
-    : `${text.slice(0, AUTOCOMPLETE_CHOICE_MAX_LENGTH - 1)}…`;
 }

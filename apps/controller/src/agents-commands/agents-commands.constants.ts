@@ -34,7 +34,3 @@ export interface AgentsCommandsOptions {
   /** Product default idle-release threshold in seconds (`IDLE_RELEASE_SECONDS`). */
   idleReleaseSeconds: number;
 }
-
-/** Discord shows at most 25 autocomplete choices of at most 100 characters (Discord docs, Autocomplete). */
-export const AUTOCOMPLETE_MAX_CHOICES = 25;
-export const AUTOCOMPLETE_CHOICE_MAX_LENGTH = 100;

@@ -8,6 +8,13 @@ export {
   COMMAND_STRING_OPTION_MAX_LENGTH,
   optionsFingerprint,
 } from './command-input-limits';
+export {
+  AUTOCOMPLETE_CHOICE_MAX_LENGTH,
+  AUTOCOMPLETE_MAX_CHOICES,
+  type AutocompleteChoice,
+  choiceName,
+  respondWithChoices,
+} from './autocomplete-choices';
 export { accessActorOf, accessRefusalStatus, poolsActorOf, poolsRefusalStatus } from './command-refusals';
 export {
   AUTO_DEFER_AFTER_MS,

@@ -11,36 +11,7 @@ import {
   PoolMemberRole,
   PoolsService,
 } from '@app/pools';
-import { AUTOCOMPLETE_CHOICE_MAX_LENGTH, AUTOCOMPLETE_MAX_CHOICES } from './pools-commands.constants';
-
-type Choice = { name: string; value: string };
-
-function choiceName(text: string): string {
-  return text.length <= AUTOCOMPLETE_CHOICE_MAX_LENGTH
-    ? text
-    : `${text.slice(0, AUTOCOMPLETE_CHOICE_MAX_LENGTH - 1)}…`;
-}
-
-/**
- * Answers an autocomplete interaction; a failure (e.g. the database is down) answers no choices,
- * so the user can still type the id. Discord expects the answer within 3 s (Discord docs,
- * "Autocomplete").
- */
-async function respond(
-  interaction: AutocompleteInteraction,
-  logger: Logger,
-  choices: () => Promise<Choice[]>,
-): Promise<void> {
-  let found: Choice[] = [];
-  try {
-    found = (await choices()).slice(0, AUTOCOMPLETE_MAX_CHOICES);
-  } catch (error) {
-    logger.warn(`autocomplete failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  await interaction.respond(found).catch((error: unknown) => {
-    logger.warn(`could not answer autocomplete ${interaction.id}: ${String(error)}`);
-  });
-}
+import { choiceName, respondWithChoices } from '../discord';
 
 /** `pool` option choices: the pools the user can see (bot owners: all), matched on name or id. */
 @Injectable()
@@ -56,7 +27,7 @@ export class PoolAutocompleteInterceptor extends AutocompleteInterceptor {
 
   /** Responds with up to 25 `name (pool_id)` choices. */
   override transformOptions(interaction: AutocompleteInteraction): Promise<void> {
-    return respond(interaction, this.logger, async () => {
+    return respondWithChoices(interaction, this.logger, async () => {
       const typed = interaction.options.getFocused().toLowerCase();
       const userId = interaction.user.id;
       const pools = await this.pools.list(this.policy.isBotOwner(userId) ? undefined : userId);
@@ -84,7 +55,7 @@ export class ContributionAutocompleteInterceptor extends AutocompleteInterceptor
 
   /** Responds with up to 25 `tag (agent id) → pool` choices, newest first. */
   override transformOptions(interaction: AutocompleteInteraction): Promise<void> {
-    return respond(interaction, this.logger, async () => {
+    return respondWithChoices(interaction, this.logger, async () => {
       const userId = interaction.user.id;
       let poolIds: string[] | null = null;
       if (!this.policy.isBotOwner(userId)) {

@@ -21,6 +21,3 @@ export const CONTRIBUTION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export const CONTRIBUTION_ID_LENGTH = 36;
 /** Lines shown in a listing embed before "… and N more" (embed descriptions hold 4096 characters). */
 export const MAX_LIST_LINES = 20;
-/** Discord shows at most 25 autocomplete choices of at most 100 characters (Discord docs, Autocomplete). */
-export const AUTOCOMPLETE_MAX_CHOICES = 25;
-export const AUTOCOMPLETE_CHOICE_MAX_LENGTH = 100;
