@@ -1,16 +1,11 @@
-import { type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ChopsticksMetrics, MetricsModule, sampleValue } from '@app/metrics';
-import {
-  AgentRegistrationsService,
-  LeasesService,
-  PoolsModule,
-  PoolsService,
-  RunnersService,
-} from '@app/pools';
+import { ChopsticksMetrics, sampleValue } from '@app/metrics';
+import { AgentRegistrationsService, LeasesService, PoolsService, RunnersService } from '@app/pools';
 import { type ErrorFrame, ProtocolErrorCode, type RpcRequestFrame, type WelcomeFrame } from '@app/protocol';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import * as gatewayFeature from '@apps/controller';
+import { agentGatewayTestModule } from '../support/agent-gateway-test-module';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
 import { rpcError } from '../support/agent-rpc-error';
 import { RecordingLogger } from '../support/recording-logger';
@@ -18,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
-const { AgentGateway, AgentGatewayEvents, AgentGatewayModule, AgentRpcClient } = gatewayFeature;
+const { AgentGateway, AgentGatewayEvents, AgentRpcClient } = gatewayFeature;
 type AgentGatewayOptions = gatewayFeature.AgentGatewayOptions;
 type AgentGateway = gatewayFeature.AgentGateway;
 type AgentRpcClient = gatewayFeature.AgentRpcClient;
@@ -86,24 +81,15 @@ describe(AgentGateway.name, () => {
 
   async function boot(options: AgentGatewayOptions = {}): Promise<Harness> {
     const logger = new RecordingLogger();
-    const pools = PoolsModule.forRoot({
-      databaseUrl: db.url,
-      tokenEncryptionKeys: keys,
-      poolSize: 4,
-      applicationName: 'chopsticks-gateway-test',
-    });
-    class GatewayTestModule {}
-    const root: DynamicModule = {
-      module: GatewayTestModule,
-      imports: [
-        MetricsModule.forRoot({ app: 'controller', defaultMetrics: false, http: false }),
-        pools,
-        AgentGatewayModule.forRootAsync({
-          imports: [pools],
-          useFactory: () => ({ port: 0, host: '127.0.0.1', ...options }),
-        }),
-      ],
-    };
+    const root = agentGatewayTestModule(
+      {
+        databaseUrl: db.url,
+        tokenEncryptionKeys: keys,
+        poolSize: 4,
+        applicationName: 'chopsticks-gateway-test',
+      },
+      options,
+    );
     const app = await NestFactory.createApplicationContext(root, { logger, abortOnError: false });
     await app.init();
     apps.push(app);

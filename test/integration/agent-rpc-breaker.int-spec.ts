@@ -1,22 +1,16 @@
-import { type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MetricsModule } from '@app/metrics';
-import {
-  AgentRegistrationsService,
-  LeasesService,
-  PoolsModule,
-  PoolsService,
-  RunnersService,
-} from '@app/pools';
+import { AgentRegistrationsService, LeasesService, PoolsService, RunnersService } from '@app/pools';
 import { ProtocolErrorCode, type RpcRequestFrame } from '@app/protocol';
 import { AgentRegistry } from '@app/sessions';
 import * as gatewayFeature from '@apps/controller';
+import { agentGatewayTestModule } from '../support/agent-gateway-test-module';
 import { TestRunnerClient, announcedAgent, statusResponse, testSnowflake } from '../support/runner-client';
 import { rpcError } from '../support/agent-rpc-error';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { agentInput, encryptionKey, operator, poolInput, snowflake, user } from '../utils/factories';
 
-const { AgentGateway, AgentGatewayModule, AgentRpcClient } = gatewayFeature;
+const { AgentGateway, AgentRpcClient } = gatewayFeature;
 
 /**
  * The per-agent circuit breaker of `AgentRpcClient` as the RPC hot path uses it: calls to an
@@ -49,23 +43,10 @@ describe(`${AgentRpcClient.name} circuit breaker`, () => {
     breaker: gatewayFeature.AgentGatewayOptions['breaker'],
     answer: (request: RpcRequestFrame) => object | null,
   ): Promise<{ rpc: gatewayFeature.AgentRpcClient; agentId: string }> {
-    const pools = PoolsModule.forRoot({
-      databaseUrl: db.url,
-      tokenEncryptionKeys: encryptionKey('k1'),
-      poolSize: 2,
-    });
-    class BreakerTestModule {}
-    const root: DynamicModule = {
-      module: BreakerTestModule,
-      imports: [
-        MetricsModule.forRoot({ app: 'controller', defaultMetrics: false, http: false }),
-        pools,
-        AgentGatewayModule.forRootAsync({
-          imports: [pools],
-          useFactory: () => ({ port: 0, host: '127.0.0.1', breaker }),
-        }),
-      ],
-    };
+    const root = agentGatewayTestModule(
+      { databaseUrl: db.url, tokenEncryptionKeys: encryptionKey('k1'), poolSize: 2 },
+      { breaker },
+    );
     app = await NestFactory.createApplicationContext(root, { logger: false });
     await app.init();
     const ownerId = snowflake();
