@@ -52,6 +52,7 @@ export class ControllerAppModule {
       routing,
       idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
       idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
+      agentNotReadyFailoverMs: config.AGENT_NOT_READY_FAILOVER_MS,
     });
     const sessionLedger = SessionLedgerModule.forRoot({
       agentGateway,

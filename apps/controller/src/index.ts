@@ -28,6 +28,7 @@ export { CliOutput } from './cli/output';
 export { GuildPoolRouting, guildRoutingOf, RoutingModule } from './routing';
 export type { GuildRouting } from './routing';
 export {
+  IdentityFailoverWatch,
   IdleReleaseSweeper,
   QueueSnapshots,
   SessionFailoverService,

@@ -59,6 +59,9 @@ export const AGENT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildV
 /** How long after `voice.leave`/`assistant.leave` a voice disconnect counts as asked for (ms). */
 const REQUESTED_LEAVE_WINDOW_MS = 15_000;
 
+/** RPC ops served while the Discord gateway is down (dropping a player needs no gateway). */
+const NOT_READY_OPS: ReadonlySet<string> = new Set(['voice.leave', 'assistant.leave']);
+
 /** `playerDestroy` reasons that are not a lost player: leaves we were asked for, a moderator's disconnect. */
 const KEPT_DESTROY_REASONS: ReadonlySet<string> = new Set([
   'voice.leave',
@@ -113,6 +116,15 @@ export class AgentIdentity {
   /** True while the Discord client is ready. */
   get ready(): boolean {
     return Boolean(this.client?.isReady()) && this.shardUp && !this.stopped;
+  }
+
+  /**
+   * Whether the identity serves RPC `op` now: every op while ready; while its Discord gateway is
+   * down (started, not stopped) only the leaves, which need no gateway — the controller fails the
+   * sessions of an agent that stays not ready over and tells it to drop its players (issue 5).
+   */
+  serves(op: string): boolean {
+    return this.ready || (this.client !== null && !this.stopped && NOT_READY_OPS.has(op));
   }
 
   /** The discord.js client (for diagnostics and tests). @throws when not started */

@@ -242,7 +242,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
         'The runner is draining; try another agent.',
       );
     const identity = this.identities.get(request.agentId);
-    if (!identity?.ready)
+    if (!identity?.serves(request.op))
       throw new AgentRpcException(
         ProtocolErrorCode.AgentOffline,
         `${request.agentId} is not carried by this runner.`,

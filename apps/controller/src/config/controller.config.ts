@@ -31,6 +31,11 @@ export const controllerEnvSchema = z.object({
   /** Period of the idle-release sweep (s). */
   IDLE_SWEEP_INTERVAL_SECONDS: env.int(60, 1, 86_400),
   /**
+   * How long (ms) an agent may stay not ready (Discord gateway lost, runner connected) while holding
+   * a session before the session fails over to another agent (a normal resume takes a few seconds).
+   */
+  AGENT_NOT_READY_FAILOVER_MS: env.int(15_000, 1_000, 600_000),
+  /**
    * Secret: Redis of the deploy-verification queue (BullMQ). Unset = deploy plans still work but
    * verification jobs are disabled (logged once at boot).
    */

@@ -5,11 +5,13 @@ export {
   type FailoverOutcome,
   type FailoverResult,
 } from './session-failover.service';
+export { IdentityFailoverWatch } from './identity-failover.watch';
 export { IdleReleaseSweeper, type IdleVerdict } from './idle-release.sweeper';
 export { SessionRestoreService, resolveSessionConflict, type SessionClaim } from './session-restore.service';
 export { VoiceModerationService, type VoiceModerationOutcome } from './voice-moderation.service';
 export { QueueSnapshots, estimateQueue, type ReceivedReport } from './queue-snapshots';
 export {
+  DEFAULT_AGENT_NOT_READY_FAILOVER_MS,
   DEFAULT_IDLE_RELEASE_SECONDS,
   DEFAULT_IDLE_SWEEP_INTERVAL_SECONDS,
   DEFAULT_SESSION_RECONCILE_GRACE_SECONDS,

@@ -16,7 +16,14 @@ export const FAILOVER_MAX_ATTEMPTS = 2;
  */
 export const DEFAULT_SESSION_RECONCILE_GRACE_SECONDS = 15;
 
-/** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`). */
+/**
+ * How long (ms) an agent whose runner is connected may stay not ready (Discord gateway lost and not
+ * resumed) while holding a session before the session fails over (`AGENT_NOT_READY_FAILOVER_MS`).
+ * A normal gateway resume or re-identify takes a few seconds.
+ */
+export const DEFAULT_AGENT_NOT_READY_FAILOVER_MS = 15_000;
+
+/** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`, `AGENT_NOT_READY_FAILOVER_MS`). */
 export interface SessionRecoveryOptions {
   /** Idle threshold (s) for guilds without an override. */
   idleReleaseSeconds: number;
@@ -24,4 +31,6 @@ export interface SessionRecoveryOptions {
   idleSweepIntervalSeconds: number;
   /** Reconciliation grace (s); default {@link DEFAULT_SESSION_RECONCILE_GRACE_SECONDS}. */
   sessionReconcileGraceSeconds?: number;
+  /** Not-ready grace (ms) before failover; default {@link DEFAULT_AGENT_NOT_READY_FAILOVER_MS}. */
+  agentNotReadyFailoverMs?: number;
 }

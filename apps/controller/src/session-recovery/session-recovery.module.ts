@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscordModule } from '../discord';
+import { IdentityFailoverWatch } from './identity-failover.watch';
 import { IdleReleaseSweeper } from './idle-release.sweeper';
 import { QueueSnapshots } from './queue-snapshots';
 import { SessionFailoverService } from './session-failover.service';
@@ -23,7 +24,8 @@ export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
 
 /**
  * Sessions at full strength in the controller (SPEC §5): failover with queue handoff, the idle
- * release sweep, session restore after a controller restart, and sessions that follow or end
+ * release sweep, session restore after a controller restart, failover of agents whose Discord
+ * identity stays not ready, and sessions that follow or end
  * when a moderator moves or disconnects their agent. Needs the global
  * `ChopsticksMetrics` and the necord client.
  */
@@ -39,12 +41,14 @@ export class SessionRecoveryModule {
         QueueSnapshots,
         SessionNotifier,
         SessionFailoverService,
+        IdentityFailoverWatch,
         IdleReleaseSweeper,
         SessionRestoreService,
         VoiceModerationService,
       ],
       exports: [
         SessionFailoverService,
+        IdentityFailoverWatch,
         IdleReleaseSweeper,
         SessionRestoreService,
         QueueSnapshots,
