@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { EnvValidationError, loadEnvFile } from '@app/config';
 import { installProcessGuards } from './process-guards';
+import { processLogger } from './process-log';
 
 /** Longest a graceful shutdown may take before the process is forced down (SPEC §9: 10 s). */
 export const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -16,13 +17,13 @@ export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * the signal and the exit code would be 143). A watchdog forces exit 1 if shutdown takes longer
  * than {@link SHUTDOWN_DEADLINE_MS}.
  *
- * A configuration error prints one line naming every bad variable (never a value) to stderr
- * and exits 1; any other start-up failure is printed and exits 1.
+ * A configuration error logs one JSON line (`processLogger`, stderr) naming every bad variable
+ * (never a value) and exits 1; any other start-up failure is logged the same way and exits 1.
  * @param name app name for messages (`controller`, `agents`, …)
  * @param start builds and starts the app (listens on its ports) and returns it
  */
 export async function runApp(name: string, start: () => Promise<INestApplicationContext>): Promise<void> {
-  installProcessGuards();
+  installProcessGuards(name);
   loadEnvFile();
   let app: INestApplicationContext;
   try {
@@ -32,16 +33,14 @@ export async function runApp(name: string, start: () => Promise<INestApplication
       error instanceof EnvValidationError
         ? error.message
         : `${error instanceof Error ? error.message : String(error)}`;
-    process.stderr.write(`[chopsticks:${name}] failed to start: ${message}\n`);
+    processLogger(name).fatal(`failed to start: ${message}`);
     process.exit(1);
   }
   app.enableShutdownHooks([...SHUTDOWN_SIGNALS], { useProcessExit: true });
   for (const signal of SHUTDOWN_SIGNALS) {
     process.once(signal, () => {
       setTimeout(() => {
-        process.stderr.write(
-          `[chopsticks:${name}] shutdown exceeded ${SHUTDOWN_DEADLINE_MS} ms, forcing exit\n`,
-        );
+        processLogger(name).fatal(`shutdown exceeded ${SHUTDOWN_DEADLINE_MS} ms, forcing exit`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS).unref();
     });
