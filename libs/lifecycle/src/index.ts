@@ -1,6 +1,12 @@
 export { LOG_LEVELS, lifecycleEnvShape } from './lifecycle.config';
 export type { LifecycleConfig } from './lifecycle.config';
-export { LoggingModule, REDACTED_LOG_PATHS, REQUEST_ID_HEADER, requestIdFor } from './logging.module';
+export {
+  APP_LOGGER,
+  LoggingModule,
+  REDACTED_LOG_PATHS,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+} from './logging.module';
 export type { LoggingOptions } from './logging.module';
 export { installProcessGuards } from './process-guards';
 export { runApp, SHUTDOWN_DEADLINE_MS, SHUTDOWN_SIGNALS } from './run-app';

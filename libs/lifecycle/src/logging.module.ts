@@ -42,6 +42,14 @@ export interface LoggingOptions extends LifecycleConfig {
 const DEFAULT_QUIET_PATHS = ['/healthz', '/readyz', '/health', '/metrics'];
 
 /**
+ * DI token of the app's own root pino logger (every line carries the app's `app` field). Each
+ * app gets its own instance, so apps booted in one process (the demo, e2e tests) keep their
+ * names; `startHttpApp` makes it the logger of everything the app runs (nestjs-pino's shared
+ * root logger would otherwise name every line after one app).
+ */
+export const APP_LOGGER = Symbol('APP_LOGGER');
+
+/**
  * Structured JSON logging for a Chopsticks app (nestjs-pino): one line per event, secrets
  * redacted, a correlation id per HTTP request (from `x-request-id` or generated).
  */
@@ -50,37 +58,40 @@ export class LoggingModule {
   /** Builds the logger module for one app; call once per app module. */
   static forRoot(options: LoggingOptions): DynamicModule {
     const quiet = options.quietPaths ?? DEFAULT_QUIET_PATHS;
+    const logger = pino(
+      {
+        level: options.LOG_LEVEL,
+        base: { app: options.app },
+        redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      },
+      pino.destination({ fd: options.LOG_TARGET === 'stderr' ? 2 : 1, sync: true }),
+    );
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              level: options.LOG_LEVEL,
-              base: { app: options.app },
-              redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-              // Fastify assigns `req.id` first (see requestIdFor); this covers non-Fastify servers.
-              genReqId: (req: IncomingMessage) => requestIdFor(req),
-              autoLogging: {
-                ignore: (req) => {
-                  const url =
-                    (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-                  return quiet.some((path) => url.startsWith(path));
-                },
-              },
-              serializers: {
-                req: (req: { id: unknown; method: unknown; url: unknown }) => ({
-                  id: req.id,
-                  method: req.method,
-                  url: req.url,
-                }),
+          pinoHttp: {
+            logger,
+            // Fastify assigns `req.id` first (see requestIdFor); this covers non-Fastify servers.
+            genReqId: (req: IncomingMessage) => requestIdFor(req),
+            autoLogging: {
+              ignore: (req) => {
+                const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+                return quiet.some((path) => url.startsWith(path));
               },
             },
-            pino.destination({ fd: options.LOG_TARGET === 'stderr' ? 2 : 1, sync: true }),
-          ],
+            serializers: {
+              req: (req: { id: unknown; method: unknown; url: unknown }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+              }),
+            },
+          },
         }),
       ],
-      exports: [LoggerModule],
+      providers: [{ provide: APP_LOGGER, useValue: logger }],
+      exports: [LoggerModule, APP_LOGGER],
     };
   }
 }
