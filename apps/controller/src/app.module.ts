@@ -53,6 +53,7 @@ export class ControllerAppModule {
       idleReleaseSeconds: config.IDLE_RELEASE_SECONDS,
       idleSweepIntervalSeconds: config.IDLE_SWEEP_INTERVAL_SECONDS,
       agentNotReadyFailoverMs: config.AGENT_NOT_READY_FAILOVER_MS,
+      lavalinkOutageSeconds: config.LAVALINK_OUTAGE_SECONDS,
     });
     const sessionLedger = SessionLedgerModule.forRoot({
       agentGateway,

@@ -30,6 +30,7 @@ export type { GuildRouting } from './routing';
 export {
   IdentityFailoverWatch,
   IdleReleaseSweeper,
+  NodeOutageWatch,
   QueueSnapshots,
   SessionFailoverService,
   SessionRestoreService,

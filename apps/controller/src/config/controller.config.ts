@@ -36,6 +36,12 @@ export const controllerEnvSchema = z.object({
    */
   AGENT_NOT_READY_FAILOVER_MS: env.int(15_000, 1_000, 600_000),
   /**
+   * How long (s) an agent holding a music session may have no connected Lavalink node before the
+   * session fails over to an agent with a working node, or ends with a notice. Match the runners'
+   * LAVALINK_RESUME_TIMEOUT_SECONDS.
+   */
+  LAVALINK_OUTAGE_SECONDS: env.int(60, 1, 3600),
+  /**
    * Secret: Redis of the deploy-verification queue (BullMQ). Unset = deploy plans still work but
    * verification jobs are disabled (logged once at boot).
    */

@@ -101,6 +101,16 @@ export class QueueSnapshots implements OnModuleInit, OnModuleDestroy {
     return this.ended.has(`${agentId}/${guildId}`);
   }
 
+  /**
+   * Puts a report taken with {@link latest} back for the agent's guild (a failover of a session that
+   * was released for another reason than `agent-offline`, whose release forgot it).
+   */
+  put(agentId: string, guildId: string, received: ReceivedReport): void {
+    let guilds = this.byAgent.get(agentId);
+    if (!guilds) this.byAgent.set(agentId, (guilds = new Map<string, ReceivedReport>()));
+    guilds.set(guildId, received);
+  }
+
   /** Returns and forgets the agent's latest report in the guild (a failover takes it once). */
   take(agentId: string, guildId: string): ReceivedReport | undefined {
     const report = this.latest(agentId, guildId);

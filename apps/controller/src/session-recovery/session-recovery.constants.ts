@@ -18,12 +18,20 @@ export const DEFAULT_SESSION_RECONCILE_GRACE_SECONDS = 15;
 
 /**
  * How long (ms) an agent whose runner is connected may stay not ready (Discord gateway lost and not
- * resumed) while holding a session before the session fails over (`AGENT_NOT_READY_FAILOVER_MS`).
+ * resumed) while holding a session before the session fails over (`AGENT_NOT_READY_FAILOVER_MS`,
+ * `LAVALINK_OUTAGE_SECONDS`).
  * A normal gateway resume or re-identify takes a few seconds.
  */
 export const DEFAULT_AGENT_NOT_READY_FAILOVER_MS = 15_000;
 
-/** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`, `AGENT_NOT_READY_FAILOVER_MS`). */
+/**
+ * How long (s) an agent holding a music session may report no connected Lavalink node before the
+ * session fails over or ends (`LAVALINK_OUTAGE_SECONDS`; the runners' resume timeout, default 60).
+ */
+export const DEFAULT_LAVALINK_OUTAGE_SECONDS = 60;
+
+/** Tuning of the session-recovery feature (from `IDLE_RELEASE_SECONDS`, `IDLE_SWEEP_INTERVAL_SECONDS`, `AGENT_NOT_READY_FAILOVER_MS`,
+ * `LAVALINK_OUTAGE_SECONDS`). */
 export interface SessionRecoveryOptions {
   /** Idle threshold (s) for guilds without an override. */
   idleReleaseSeconds: number;
@@ -33,4 +41,6 @@ export interface SessionRecoveryOptions {
   sessionReconcileGraceSeconds?: number;
   /** Not-ready grace (ms) before failover; default {@link DEFAULT_AGENT_NOT_READY_FAILOVER_MS}. */
   agentNotReadyFailoverMs?: number;
+  /** Lavalink outage limit (s); default {@link DEFAULT_LAVALINK_OUTAGE_SECONDS}. */
+  lavalinkOutageSeconds?: number;
 }

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscordModule } from '../discord';
 import { IdentityFailoverWatch } from './identity-failover.watch';
 import { IdleReleaseSweeper } from './idle-release.sweeper';
+import { NodeOutageWatch } from './node-outage.watch';
 import { QueueSnapshots } from './queue-snapshots';
 import { SessionFailoverService } from './session-failover.service';
 import { SessionNotifier } from './session-notifier';
@@ -25,7 +26,8 @@ export interface SessionRecoveryModuleOptions extends SessionRecoveryOptions {
 /**
  * Sessions at full strength in the controller (SPEC §5): failover with queue handoff, the idle
  * release sweep, session restore after a controller restart, failover of agents whose Discord
- * identity stays not ready, and sessions that follow or end
+ * identity stays not ready,
+ * sessions whose agent has had no Lavalink node past the outage limit, and sessions that follow or end
  * when a moderator moves or disconnects their agent. Needs the global
  * `ChopsticksMetrics` and the necord client.
  */
@@ -42,6 +44,7 @@ export class SessionRecoveryModule {
         SessionNotifier,
         SessionFailoverService,
         IdentityFailoverWatch,
+        NodeOutageWatch,
         IdleReleaseSweeper,
         SessionRestoreService,
         VoiceModerationService,
@@ -49,6 +52,7 @@ export class SessionRecoveryModule {
       exports: [
         SessionFailoverService,
         IdentityFailoverWatch,
+        NodeOutageWatch,
         IdleReleaseSweeper,
         SessionRestoreService,
         QueueSnapshots,
