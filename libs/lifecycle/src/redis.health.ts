@@ -15,6 +15,8 @@ export const REDIS_PROBE_TIMEOUT_MS = 2_000;
 export class RedisHealthIndicator implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisHealthIndicator.name);
   private client: Redis | null = null;
+  /** The connect in progress, shared by overlapping probes (background probe and `/readyz`). */
+  private connecting: Promise<void> | null = null;
   private failing = false;
 
   /** @param url `redis://` or `rediss://` URL (a secret); `undefined` = Redis not configured */
@@ -74,7 +76,10 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
       this.client.on('error', () => undefined);
     }
     const client = this.client;
-    if (client.status === 'wait' || client.status === 'end') await client.connect();
+    if (!this.connecting && (client.status === 'wait' || client.status === 'end')) {
+      this.connecting = client.connect().finally(() => (this.connecting = null));
+    }
+    if (this.connecting) await this.connecting;
     await client.ping();
   }
 }
