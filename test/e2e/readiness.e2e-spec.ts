@@ -106,7 +106,7 @@ async function readiness(url: string): Promise<Readiness> {
 
 /**
  * H1 on every app: `/readyz` reports each dependency (controller: postgres, redis, discord,
- * agent_gateway, lavalink as reported by agents; runner: postgres, controller_gateway, lavalink;
+ * agent_gateway, lavalink as reported by agents; runner: postgres, agent_gateway, lavalink;
  * dashboard and FunHub: redis when configured) and is 503 while a required one is down, 200
  * again when it returns — against a real Redis we kill and restart, and the Lavalink sandbox
  * taken down.
@@ -148,9 +148,27 @@ describe('readiness (H1)', () => {
       const runnerReady = await poll(runner, (answer) => answer.status === 200);
       expect(runnerReady.body.info).toMatchObject({
         postgres: { status: 'up' },
-        controller_gateway: { status: 'up' },
+        agent_gateway: { status: 'up' },
         lavalink: { status: 'up', configured: 1, reachable: 1, readyAgents: 1 },
       });
+      // The runner's readiness names and its chopsticks_dependency_up labels are the same.
+      const runnerScrape = await pollUntil(
+        async () =>
+          (
+            await fetch(`http://127.0.0.1:${stack.runner!.healthPort}/metrics`, {
+              headers: { authorization: 'Bearer runner-scrape-token' },
+            })
+          ).text(),
+        (text) => sampleValue(text, 'chopsticks_dependency_up', { dependency: 'postgres' }) === 1,
+      );
+      for (const dependency of Object.keys(runnerReady.body.info ?? {}))
+        expect({
+          dependency,
+          up: sampleValue(runnerScrape, 'chopsticks_dependency_up', { dependency }),
+        }).toEqual({
+          dependency,
+          up: 1,
+        });
       const scrape = await (await fetch(`${controllerUrl(stack)}/metrics-app`)).text();
       for (const dependency of ['postgres', 'redis', 'discord', 'agent_gateway', 'lavalink'])
         expect({ dependency, up: sampleValue(scrape, 'chopsticks_dependency_up', { dependency }) }).toEqual({
@@ -191,7 +209,7 @@ describe('readiness (H1)', () => {
       expect(down.body).toMatchObject({
         status: 'error',
         error: { lavalink: { status: 'down', reachable: 0, readyAgents: 1 } },
-        info: { postgres: { status: 'up' }, controller_gateway: { status: 'up' } },
+        info: { postgres: { status: 'up' }, agent_gateway: { status: 'up' } },
       });
       const seen = await poll(controller, (answer) => answer.body.info?.lavalink?.reachable === false);
       expect(seen.status).toBe(200);

@@ -20,7 +20,7 @@ export class HealthController {
   }
 
   /**
-   * Readiness: postgres, controller_gateway and lavalink, each reported; 503 while any is down.
+   * Readiness: postgres, agent_gateway and lavalink, each reported; 503 while any is down.
    */
   @Get('readyz')
   @HealthCheck()
@@ -28,7 +28,7 @@ export class HealthController {
     const answer = await readinessOf(() =>
       this.health.check([
         () => this.postgres.check(),
-        () => this.runner.controllerGateway(),
+        () => this.runner.agentGateway(),
         () => this.runner.lavalink(),
       ]),
     );

@@ -19,9 +19,12 @@ export class RunnerHealthIndicators {
     private readonly identities: IdentityManager,
   ) {}
 
-  /** `controller_gateway: up` while the control connection is welcomed (not draining). */
-  controllerGateway() {
-    const indicator = this.indicators.check('controller_gateway');
+  /**
+   * `agent_gateway: up` while the control connection to the controller's agent gateway is
+   * welcomed (not draining); the same name as `chopsticks_dependency_up{dependency}`.
+   */
+  agentGateway() {
+    const indicator = this.indicators.check('agent_gateway');
     const details = { draining: this.runner.isDraining, replaced: this.runner.isReplaced };
     return this.runner.control.connected && !this.runner.isDraining
       ? indicator.up(details)
