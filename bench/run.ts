@@ -1,10 +1,12 @@
 /**
  * `npm run bench` (SPEC §12): runs every `bench/*.bench.ts` module in sequence, prints a table
  * (name, p50/p99, throughput, baseline, ratio, target, pass/miss) and one JSON line per row on
- * stdout, and writes `bench/results/latest.json`.
+ * stdout, and writes `bench/results/run-<timestamp>.json` (git-ignored). With `--save` it also
+ * writes `bench/results/latest.json`, the committed "latest figures" the README's table quotes, so
+ * an ordinary run never dirties the working tree.
  *
  * Flags: `--only <name>` (module file name without `.bench.ts`), `--quick` (fewer iterations,
- * CI smoke). Exit code 0 when every module ran, targets missed or not — benchmarks report, they
+ * CI smoke), `--save` (also write `latest.json`). Exit code 0 when every module ran, targets missed or not — benchmarks report, they
  * do not fail the build; 1 when a module crashed or the arguments are wrong.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,7 +44,9 @@ function isBenchModule(value: unknown): value is BenchModule {
 }
 
 async function main(): Promise<number> {
-  const args = parseBenchArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const save = argv.includes('--save');
+  const args = parseBenchArgs(argv.filter((arg) => arg !== '--save'));
   const all = discoverBenchmarks(__dirname);
   const selected = args.only === null ? all : all.filter((file) => file.name === args.only);
   if (selected.length === 0) {
@@ -100,10 +104,14 @@ async function main(): Promise<number> {
   const directory = join(__dirname, 'results');
   mkdirSync(directory, { recursive: true });
   // Formatted like the rest of the repository, so `prettier --check .` (ci:syntax) accepts the file.
-  const file = join(directory, 'latest.json');
-  const config = (await resolveConfig(file)) ?? {};
-  writeFileSync(file, await format(JSON.stringify(results), { ...config, filepath: file }));
-  console.error(`bench: wrote ${join('bench', 'results', 'latest.json')}`);
+  const names = [`run-${results.generatedAt.replace(/[:.]/g, '-')}.json`, ...(save ? ['latest.json'] : [])];
+  for (const name of names) {
+    const file = join(directory, name);
+    const config = (await resolveConfig(file)) ?? {};
+    writeFileSync(file, await format(JSON.stringify(results), { ...config, filepath: file }));
+    console.error(`bench: wrote ${join('bench', 'results', name)}`);
+  }
+  if (!save) console.error('bench: bench/results/latest.json unchanged (add --save to update it)');
   return outcomes.some((outcome) => outcome.error !== undefined) ? 1 : 0;
 }
 
