@@ -258,6 +258,13 @@ async function main(): Promise<void> {
       scopes: [ApiKeyScope.Read, ApiKeyScope.Write],
       createdBy: 'demo',
     });
+    // One more read+write key for Swagger UI's Authorize button. It is a credential of this run's
+    // throwaway stack, printed once in the human summary and never in the --json output.
+    const swaggerKey = await controller.get(ApiKeysService).create({
+      name: 'demo swagger',
+      scopes: [ApiKeyScope.Read, ApiKeyScope.Write],
+      createdBy: 'demo',
+    });
     const dashboardConfig = loadDashboardConfig({
       ...shared,
       DASHBOARD_PORT: String(dashboardPort),
@@ -415,7 +422,7 @@ async function main(): Promise<void> {
 
     step = 'checking /metrics-app';
     const answeredRateLimited = summary.commands.rateLimited;
-    const { idleReleases, channelEmptyReleases } = await scrapeMetrics(
+    const { releasesByReason } = await scrapeMetrics(
       `http://127.0.0.1:${listeningPort(controller)}/metrics-app`,
       summary,
     );
@@ -425,6 +432,8 @@ async function main(): Promise<void> {
       );
     // When people leave, the agent's "last human left" release and the 1 s idle sweep race: either
     // reason is right for those sessions; the radio bot's session can only be swept.
+    const idleReleases = releasesByReason.idle ?? 0;
+    const channelEmptyReleases = releasesByReason['channel-empty'] ?? 0;
     const unattended = idle.humansLeft + failover.allocated + idle.swept;
     if (channelEmptyReleases + idleReleases !== unattended || idleReleases < idle.swept)
       summary.errors.push(
@@ -441,7 +450,7 @@ async function main(): Promise<void> {
       `▶ /metrics-app: ${summary.metrics.scraped} metric families, runbook names ${summary.metrics.missing.length === 0 ? 'all present' : `missing ${summary.metrics.missing.join(', ')}`}; allocation p50 ${summary.allocationSeconds.p50.toFixed(4)} s, p99 ${summary.allocationSeconds.p99.toFixed(4)} s (histogram_quantile over chopsticks_session_allocation_duration_seconds)`,
     );
     say(
-      `▶ /metrics-app: sessions ${summary.sessions.allocated} allocated, ${summary.sessions.released} released (${channelEmptyReleases} channel-empty, ${idleReleases} idle), ${summary.sessions.failovers} failed over (chopsticks_session_failovers_total); ${summary.commands.rateLimited} command(s) rate-limited`,
+      `▶ /metrics-app: sessions ${summary.sessions.allocated} allocated, ${summary.sessions.released} released (${formatReasons(releasesByReason)}), ${summary.sessions.failovers} failed over (chopsticks_session_failovers_total); ${summary.commands.rateLimited} command(s) rate-limited`,
     );
 
     const base = `http://127.0.0.1:${listeningPort(controller)}`;
@@ -466,7 +475,13 @@ async function main(): Promise<void> {
     // the first guild: the dashboard shows that guild (and 403s the other, ACCEPTANCE H5).
     discord.control.setOAuthUser(ownerId);
     if (json) printJson(summary);
-    else printSummary(summary, urls, say, Date.now() - startedAt);
+    else
+      printSummary(
+        summary,
+        { urls, releasesByReason, swaggerKey: swaggerKey.secret },
+        say,
+        Date.now() - startedAt,
+      );
     if (values.once) {
       await shutdown();
       process.exit(summary.errors.length === 0 ? 0 : 1);
@@ -557,7 +572,7 @@ async function startApp(
 async function scrapeMetrics(
   url: string,
   summary: DemoSummary,
-): Promise<{ idleReleases: number; channelEmptyReleases: number }> {
+): Promise<{ releasesByReason: Record<string, number> }> {
   const response = await within('scraping /metrics-app', 5_000, fetch(url));
   if (!response.ok) throw new Error(`scraping /metrics-app: HTTP ${response.status}`);
   const families = parseExposition(await response.text());
@@ -584,21 +599,32 @@ async function scrapeMetrics(
     p50: histogramQuantile(0.5, buckets) ?? 0,
     p99: histogramQuantile(0.99, buckets) ?? 0,
   };
-  return {
-    idleReleases: sum('chopsticks_session_releases_total', (labels) => labels.reason === 'idle'),
-    channelEmptyReleases: sum(
-      'chopsticks_session_releases_total',
-      (labels) => labels.reason === 'channel-empty',
-    ),
-  };
+  const releasesByReason: Record<string, number> = {};
+  for (const sample of samples('chopsticks_session_releases_total')) {
+    if (sample.name !== 'chopsticks_session_releases_total' || sample.value === 0) continue;
+    const reason = sample.labels.reason ?? 'unknown';
+    releasesByReason[reason] = (releasesByReason[reason] ?? 0) + sample.value;
+  }
+  return { releasesByReason };
 }
 
+/** `{ 'channel-empty': 7, idle: 1 }` → `7 channel-empty, 1 idle` (largest first); `none` when empty. */
+function formatReasons(byReason: Record<string, number>): string {
+  const entries = Object.entries(byReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  return entries.map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
+}
+
+/**
+ * Prints the human summary: counts, every session release by reason, the URLs and the demo's
+ * Swagger key (shown here once; the --json output never carries it).
+ */
 function printSummary(
   summary: DemoSummary,
-  urls: Record<string, string>,
+  extra: { urls: Record<string, string>; releasesByReason: Record<string, number>; swaggerKey: string },
   say: (line: string) => void,
   elapsedMs: number,
 ): void {
+  const { urls, releasesByReason, swaggerKey } = extra;
   const { agents, commands, sessions, tracks } = summary;
   say(`\nSummary (${(elapsedMs / 1000).toFixed(1)} s)`);
   say(`  agents      ${agents.registered} registered, ${agents.connected} connected, ${agents.ready} ready`);
@@ -607,7 +633,7 @@ function printSummary(
     `  commands    ${commands.sent} sent, ${commands.ok} ok (incl. "no free agents" refusals), ${commands.failed} failed, ${commands.rateLimited} rate-limited (expected)`,
   );
   say(
-    `  sessions    ${sessions.allocated} allocated, ${sessions.released} released, ${sessions.failovers} failovers`,
+    `  sessions    ${sessions.allocated} allocated, ${sessions.released} released (${formatReasons(releasesByReason)}), ${sessions.failovers} failovers`,
   );
   say(`  tracks      ${tracks.started} started, ${tracks.ended} ended`);
   say(
@@ -618,6 +644,9 @@ function printSummary(
   );
   say('');
   for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(28)} ${url}`);
+  say(
+    `\n  Swagger UI: press Authorize and paste this read+write API key of the demo's throwaway database:\n  ${swaggerKey}`,
+  );
   if (summary.errors.length > 0) {
     say('\nFailed steps:');
     for (const error of summary.errors) say(`  ✖ ${error}`);

@@ -189,6 +189,8 @@ describe('npm run demo -- --once --json with DATABASE_URL and REDIS_URL', () => 
       /▶ runner runner_\w+ \(capacity 6, TTS_URL set so it offers \/assistant\): 6 agents connected, 6 ready/,
     );
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/[\w-]{24,}\.[\w-]{6}\.[\w-]{27,}/);
+    // The human summary prints a demo Swagger key once; --json output never carries an API key.
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/cs_[0-9a-f]{8}_/);
   });
 });
 

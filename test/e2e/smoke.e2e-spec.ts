@@ -67,7 +67,11 @@ describe('npm run smoke against a running npm run demo', () => {
     demo.stdout?.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
     demo.stderr?.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
     demoExit = new Promise((resolve) => demo.once('exit', resolve));
-    await until(() => existsSync(join(dataDir, 'stack.json')), 'the demo writing stack.json', 120_000);
+    // The "Running;" line comes after the summary and after stack.json is written: waiting for the
+    // file alone could read the output before its last lines arrived.
+    const ran = () => demoOutput.includes('Running; `npm run smoke` checks this stack');
+    await until(() => ran() || demo.exitCode !== null, 'the demo printing its "Running;" line', 120_000);
+    expect(existsSync(join(dataDir, 'stack.json'))).toBe(true);
     env = { DEMO_DATA_DIR: dataDir, HOME: dataDir };
   });
 
@@ -87,6 +91,24 @@ describe('npm run smoke against a running npm run demo', () => {
   it('the demo ran every step before it kept running', () => {
     expect(demoOutput).toContain('Running; `npm run smoke` checks this stack');
     expect(demoOutput).not.toContain('Failed steps:');
+  });
+
+  it('the summary lists every session release by reason and the Swagger key reads the admin API', async () => {
+    const released = /sessions +\d+ allocated, (\d+) released \(([^)]*)\)/.exec(demoOutput);
+    expect(released).not.toBeNull();
+    const byReason = (released?.[2] ?? '').split(', ').map((part) => Number(part.split(' ')[0]));
+    expect(byReason.reduce((total, count) => total + count, 0)).toBe(Number(released?.[1]));
+    expect(released?.[2]).toMatch(/\d+ channel-empty/);
+
+    // A demo-only credential of the run's throwaway database, printed once for Swagger's Authorize.
+    const key = /Swagger UI: press Authorize[^\n]*\n\s*(cs_\S+)/.exec(demoOutput)?.[1];
+    expect(key).toMatch(/^cs_[0-9a-f]{8}_[\w-]{40,}$/);
+    const { controller } = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as {
+      controller: string;
+    };
+    const pools = await fetch(`${controller}/api/v1/pools`, { headers: { authorization: `Bearer ${key}` } });
+    expect(pools.status).toBe(200);
+    expect(readFileSync(join(dataDir, 'stack.json'), 'utf8')).not.toContain(key);
   });
 
   it('every health endpoint, both metrics endpoints and the sandbox slash round trip pass: exit 0', async () => {
