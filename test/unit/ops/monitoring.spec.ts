@@ -4,6 +4,7 @@ import { Histogram } from 'prom-client';
 import { parse } from 'yaml';
 import { ChopsticksMetrics, METRIC_DEFINITIONS, type MetricDefinition } from '@app/metrics';
 import { metricNamesIn } from './promql';
+import { RUNBOOK_BASE_URL } from './runbook';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -178,7 +179,7 @@ describe('monitoring/alerts/chopsticks-alerts.yml', () => {
       expect(rule.annotations?.summary?.length).toBeGreaterThan(5);
       expect(rule.annotations?.description?.length).toBeGreaterThan(20);
       expect(rule.annotations?.runbook).toBe(anchor);
-      expect(rule.annotations?.runbook_url).toBe(anchor);
+      expect(rule.annotations?.runbook_url).toBe(`${RUNBOOK_BASE_URL}#${rule.alert!.toLowerCase()}`);
     }
   });
 

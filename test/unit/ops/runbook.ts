@@ -3,6 +3,12 @@
  * commands the runbook tells operators to run.
  */
 
+/**
+ * Base of every alert's absolute `runbook_url` (the repository's docs/OPS.md on GitHub; see the
+ * "Alerts" section of docs/OPS.md for replacing it in a fork).
+ */
+export const RUNBOOK_BASE_URL = 'https://github.com/chopsticks/chopsticks/blob/main/docs/OPS.md';
+
 /** A CLI invocation found in the runbook. */
 export interface RunbookCliCommand {
   /** Words after `npm run -s cli --`, placeholders such as `<poolId>` left as they are. */
