@@ -325,4 +325,64 @@ describe('operator CLI', () => {
     );
     expect(result.stdout + result.stderr).not.toContain(token);
   });
+
+  it('only commands that encrypt or decrypt bot tokens require TOKEN_ENCRYPTION_KEYS', async () => {
+    const own = await createTestDatabase();
+    try {
+      const keyless = { DATABASE_URL: own.url, DISCORD_API_URL: sandbox.urls.api };
+      const ownerOfOwn = snowflake();
+      const pool = await cli(
+        ['pools', 'create', '--owner', ownerOfOwn, '--name', 'Keyless', '--json'],
+        keyless,
+      );
+      expect(pool).toMatchObject({ code: 0, stderr: '' });
+      const [apiKey, runner] = await Promise.all([
+        cli(['api-keys', 'create', '--name', 'keyless', '--scopes', 'read', '--json'], keyless),
+        cli(['runners', 'create', '--json'], keyless),
+      ]);
+      expect(apiKey).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(apiKey.stdout)).toMatchObject({ name: 'keyless', scopes: ['read'] });
+      expect(runner).toMatchObject({ code: 0, stderr: '' });
+      const [pools, apiKeys, runners] = await Promise.all([
+        cli(['pools', 'list', '--json'], keyless),
+        cli(['api-keys', 'list', '--json'], keyless),
+        cli(['runners', 'list', '--json'], keyless),
+      ]);
+      expect(JSON.parse(pools.stdout)).toEqual([expect.objectContaining({ id: `pool_${ownerOfOwn}` })]);
+      expect(JSON.parse(apiKeys.stdout)).toEqual([expect.objectContaining({ name: 'keyless' })]);
+      expect(JSON.parse(runners.stdout)).toHaveLength(1);
+
+      const token = fakeBotToken();
+      const required =
+        'TOKEN_ENCRYPTION_KEYS: is required by this command (it encrypts or decrypts bot tokens)';
+      const [added, listed, rotated] = await Promise.all([
+        cli(
+          [
+            'agents',
+            'add-token',
+            '--pool',
+            `pool_${ownerOfOwn}`,
+            '--client-id',
+            snowflake(),
+            '--tag',
+            'X',
+            '--skip-verify',
+          ],
+          keyless,
+          token,
+        ),
+        cli(['agents', 'list'], keyless),
+        cli(['keys', 'rotate'], keyless),
+      ]);
+      for (const result of [added, listed, rotated]) {
+        expect(result).toMatchObject({ code: 1, stdout: '' });
+        expect(result.stderr).toContain(required);
+      }
+      expect(added.stderr).not.toContain(token);
+      const stored = await cli(['agents', 'list', '--json'], { ...keyless, TOKEN_ENCRYPTION_KEYS: oldKey });
+      expect(JSON.parse(stored.stdout)).toEqual([]);
+    } finally {
+      await own.drop();
+    }
+  });
 });

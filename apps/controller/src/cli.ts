@@ -25,10 +25,10 @@ async function main(argv: string[]): Promise<number> {
   let app: INestApplicationContext | undefined;
   const program = buildCliProgram({
     config: () => (config ??= loadCliConfig()),
-    app: async () => {
+    app: async (access = {}) => {
       config ??= loadCliConfig();
       const cliConfig = config;
-      app ??= await NestFactory.createApplicationContext(CliModule.forRoot(cliConfig), {
+      app ??= await NestFactory.createApplicationContext(CliModule.forRoot(cliConfig, access.tokens), {
         logger: new StderrLogger(),
         abortOnError: false,
       });

@@ -1,13 +1,17 @@
-import { env, loadEnvFile, parseEnv } from '@app/config';
+import { randomBytes } from 'node:crypto';
+import { env, EnvValidationError, loadEnvFile, parseEnv } from '@app/config';
 import { poolsEnvShape } from '@app/pools';
 import { z } from 'zod';
 
 /**
- * Environment of the operator CLI: the pools slice (`DATABASE_URL`, `TOKEN_ENCRYPTION_KEYS`,
- * `EMBEDDED_DB_DIR`, …) and `DISCORD_API_URL` used to verify bot tokens (default Discord).
+ * Environment of the operator CLI: the pools slice (`DATABASE_URL`, `EMBEDDED_DB_DIR`, …) and
+ * `DISCORD_API_URL` used to verify bot tokens (default Discord). `TOKEN_ENCRYPTION_KEYS` is
+ * optional here: only the commands that encrypt or decrypt bot tokens require it (see
+ * {@link requireTokenKeys}); when set it is always validated.
  */
 export const cliEnvSchema = z.object({
   ...poolsEnvShape,
+  TOKEN_ENCRYPTION_KEYS: env.optionalString(),
   DISCORD_API_URL: env.url(['http:', 'https:'], 'https://discord.com/api'),
 });
 
@@ -21,6 +25,29 @@ export type CliConfig = z.output<typeof cliEnvSchema>;
 export function loadCliConfig(source: Record<string, string | undefined> = process.env): CliConfig {
   if (source === process.env) loadEnvFile();
   return parseEnv(cliEnvSchema, source);
+}
+
+/**
+ * The configured `TOKEN_ENCRYPTION_KEYS`, for commands that encrypt or decrypt bot tokens.
+ * @throws EnvValidationError naming TOKEN_ENCRYPTION_KEYS when it is not set.
+ */
+export function requireTokenKeys(config: CliConfig): string {
+  if (config.TOKEN_ENCRYPTION_KEYS) return config.TOKEN_ENCRYPTION_KEYS;
+  throw new EnvValidationError([
+    {
+      variable: 'TOKEN_ENCRYPTION_KEYS',
+      message: 'is required by this command (it encrypts or decrypts bot tokens)',
+    },
+  ]);
+}
+
+/**
+ * Key list for booting the pools context in a command that never touches bot tokens while
+ * `TOKEN_ENCRYPTION_KEYS` is unset: one random key that lives only in this process. It opens no
+ * stored token, and such commands never seal one (those call {@link requireTokenKeys}).
+ */
+export function processOnlyTokenKeys(): string {
+  return `cli-process-only:${randomBytes(32).toString('base64')}`;
 }
 
 /**

@@ -19,14 +19,26 @@ import { CliOutput } from './output';
 export interface CliDependencies {
   /** Validated configuration (read lazily so `--help` works without a database). */
   config: () => CliConfig;
-  /** Boots (once) the Nest application context with the pools and access modules. */
-  app: () => Promise<INestApplicationContext>;
+  /**
+   * Boots (once) the Nest application context with the pools and access modules. Commands that
+   * encrypt or decrypt bot tokens pass `{ tokens: true }`: then `TOKEN_ENCRYPTION_KEYS` is
+   * required (EnvValidationError otherwise); every other command runs without it.
+   */
+  app: (access?: CliAppAccess) => Promise<INestApplicationContext>;
   output: CliOutput;
   readToken: () => Promise<string>;
   verifyToken: (apiUrl: string, token: string, clientId: string) => Promise<{ id: string; username: string }>;
   /** Admin API settings for commands that call the controller (default: from the environment). */
   apiConfig?: () => CliApiConfig;
 }
+
+/** What a command needs from the application context. */
+export interface CliAppAccess {
+  /** The command encrypts or decrypts bot tokens (needs `TOKEN_ENCRYPTION_KEYS`). */
+  tokens?: boolean;
+}
+
+const TOKEN_ACCESS: CliAppAccess = { tokens: true };
 
 /** A usage error detected inside a command action. */
 export class CliUsageError extends Error {
@@ -161,10 +173,11 @@ export function buildCliProgram(deps: CliDependencies): Command {
         skipVerify?: boolean;
         json?: boolean;
       }) => {
+        // Boot first: without TOKEN_ENCRYPTION_KEYS the token is not even read.
+        const app = await deps.app(TOKEN_ACCESS);
         const token = await deps.readToken();
         if (!options.skipVerify)
           await deps.verifyToken(deps.config().DISCORD_API_URL, token, options.clientId);
-        const app = await deps.app();
         const { agent, contribution } = await app.get(AgentRegistrationsService).register(
           {
             poolId: options.pool,
@@ -189,7 +202,7 @@ export function buildCliProgram(deps: CliDependencies): Command {
     .addOption(new Option('--status <status>', 'only this status').choices(Object.values(AgentStatus)))
     .option('--json', 'print JSON')
     .action(async (options: { pool?: string; status?: AgentStatus; json?: boolean }) => {
-      const list = await (await deps.app())
+      const list = await (await deps.app(TOKEN_ACCESS))
         .get(AgentRegistrationsService)
         .list({ poolId: options.pool, status: options.status });
       if (options.json) output.json(list);
@@ -217,7 +230,7 @@ export function buildCliProgram(deps: CliDependencies): Command {
       if (!(Object.values(AgentStatus) as string[]).includes(status)) {
         throw new CliUsageError(`status must be one of ${Object.values(AgentStatus).join(', ')}.`);
       }
-      const agent = await (await deps.app())
+      const agent = await (await deps.app(TOKEN_ACCESS))
         .get(AgentRegistrationsService)
         .setStatus(agentId, status as AgentStatus, CLI_ACTOR);
       if (options.json) output.json(agent);
@@ -277,7 +290,9 @@ export function buildCliProgram(deps: CliDependencies): Command {
     )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const result = await (await deps.app()).get(AgentRegistrationsService).rotateKeys(CLI_ACTOR);
+      const result = await (await deps.app(TOKEN_ACCESS))
+        .get(AgentRegistrationsService)
+        .rotateKeys(CLI_ACTOR);
       if (options.json) output.json(result);
       else
         output.line(
