@@ -117,6 +117,35 @@ describe('apps boot', () => {
     expect(sut.output()).toContain('TOKEN_ENCRYPTION_KEYS: is required but not set');
   });
 
+  it('funhub behind a trusted proxy (TRUST_PROXY) counts failed authentications per X-Forwarded-For client', async () => {
+    const port = await freePort();
+    const sut = spawnApp('funhub', {
+      FUNHUB_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      FUNHUB_API_KEYS: randomBytes(24).toString('base64url'),
+      FUNHUB_AUTH_FAILURE_LIMIT: '2',
+      TRUST_PROXY: 'loopback',
+    });
+    try {
+      await waitForHttp200(`http://127.0.0.1:${port}/health`);
+      const wrongKeyFrom = async (client: string) =>
+        (
+          await fetch(`http://127.0.0.1:${port}/api/fun/random`, {
+            headers: { 'x-api-key': `wrong-${randomBytes(8).toString('hex')}`, 'x-forwarded-for': client },
+          })
+        ).status;
+
+      const first = [await wrongKeyFrom('203.0.113.7'), await wrongKeyFrom('203.0.113.7')];
+      const limited = await wrongKeyFrom('203.0.113.7');
+      const otherClient = await wrongKeyFrom('198.51.100.9');
+
+      expect({ first, limited, otherClient }).toEqual({ first: [401, 401], limited: 429, otherClient: 401 });
+    } finally {
+      sut.child.kill('SIGTERM');
+      await sut.exited;
+    }
+  });
+
   it.each(apps)('$app refuses a malformed $portVariable and names it', async ({ app, portVariable, env }) => {
     const sut = spawnApp(app, { ...env(), [portVariable]: 'not-a-port' });
     await expect(sut.exited).resolves.toBe(1);

@@ -10,6 +10,7 @@ void runApp('funhub', async () => {
     port: config.FUNHUB_PORT,
     host: config.HTTP_HOST,
     bodyLimit: 16 * 1024,
+    trustProxy: config.TRUST_PROXY,
     configure: (app) => configureFunhubHttp(app, config),
   });
 });

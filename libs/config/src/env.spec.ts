@@ -72,3 +72,42 @@ describe(parseEnv.name, () => {
     expect(() => parseEnv(schema, { ...valid, OWNERS: '123456789012345678,abc' })).toThrow('OWNERS');
   });
 });
+
+describe('env.trustProxy (TRUST_PROXY)', () => {
+  const sut = env.trustProxy();
+
+  it('is false when unset, empty or false, so the TCP peer is the client', () => {
+    expect(sut.parse(undefined)).toBe(false);
+    expect(sut.parse('')).toBe(false);
+    expect(sut.parse('FALSE')).toBe(false);
+  });
+
+  it('reads true, a hop count, and a list of IPs, CIDR ranges and proxy-addr names', () => {
+    expect(sut.parse('true')).toBe(true);
+    expect(sut.parse('2')).toBe(2);
+    expect(sut.parse('10.0.0.0/8, 192.168.1.7,::1,fd00::/8,loopback')).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it('refuses a zero or huge hop count, malformed addresses and out-of-range prefixes, naming only the variable', () => {
+    for (const bad of [
+      '0',
+      '33',
+      'proxy.example.com',
+      '10.0.0.0/33',
+      '::1/129',
+      '10.0.0.1/8/2',
+      '300.1.1.1',
+      'yes',
+    ])
+      expect({ bad, ok: sut.safeParse(bad).success }).toEqual({ bad, ok: false });
+    expect(() => parseEnv(z.object({ TRUST_PROXY: sut }), { TRUST_PROXY: 'proxy.example.com' })).toThrow(
+      /^Invalid configuration: TRUST_PROXY: must be false, true, a hop count/,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** One problem found in the environment: the variable's name and what is wrong with it. */
@@ -121,7 +122,56 @@ export const env = {
   /** One of a fixed set of words. */
   oneOf: <T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.preprocess(unsetIfEmpty, z.enum(values).default(fallback)),
+  /**
+   * `TRUST_PROXY`: which proxies in front of an HTTP server Fastify trusts to set
+   * `X-Forwarded-For` / `-Proto` / `-Host` (Fastify `trustProxy`, resolved by
+   * `@fastify/proxy-addr`). `false` (default, unset or empty): the client address is the TCP peer.
+   * A whole number n (1–32): trust the n nearest hops. A comma-separated list of IPs, CIDR ranges
+   * or `loopback`/`linklocal`/`uniquelocal`: trust those proxies (preferred). `true`: trust every
+   * hop — anyone can then pick their address, so only behind a proxy that overwrites the header.
+   * Output: `boolean | number | string[]`; anything else fails validation (the value is never
+   * echoed).
+   */
+  trustProxy: () =>
+    z.preprocess(
+      (value) => {
+        if (value === undefined || value === '') return false;
+        if (typeof value !== 'string') return value;
+        const text = value.trim().toLowerCase();
+        if (text === 'false') return false;
+        if (text === 'true') return true;
+        if (/^\d+$/.test(text)) return Number(text);
+        return value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
+      },
+      z.union([
+        z.boolean(),
+        z.number().int().min(1, 'TRUST_PROXY hop count must be at least 1 (use false for none)').max(32),
+        z
+          .array(z.string())
+          .min(1)
+          .refine((entries) => entries.every(isProxyAddress), {
+            message: 'must be false, true, a hop count, or a comma-separated list of IPs / CIDR ranges',
+          }),
+      ]),
+    ),
 };
+
+/** Address names `@fastify/proxy-addr` understands besides IPs and CIDRs. */
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** True for an IPv4/IPv6 address, a CIDR range of one, or a proxy-addr name such as `loopback`. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 function isUrlWithProtocol(value: string, protocols: string[]): boolean {
   try {

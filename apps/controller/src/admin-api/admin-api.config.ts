@@ -1,54 +1,8 @@
-import { isIP } from 'node:net';
 import { env } from '@app/config';
-import { z } from 'zod';
 import type { AdminApiOptions } from './admin-api.constants';
 
-/** Address names `@fastify/proxy-addr` understands besides IPs and CIDRs. */
-const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-/** True for an IPv4/IPv6 address, a CIDR range of one, or a proxy-addr name such as `loopback`. */
-function isProxyAddress(entry: string): boolean {
-  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
-  const [address, prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-/**
- * `TRUST_PROXY`: which proxies in front of the HTTP server Fastify trusts to set
- * `X-Forwarded-For` (Fastify `trustProxy`, resolved by `@fastify/proxy-addr`). `false` (default,
- * unset or empty): the client address is the TCP peer. A whole number n ≥ 1: trust the n nearest
- * hops. A comma-separated list of IPs, CIDR ranges or `loopback`/`linklocal`/`uniquelocal`: trust
- * those proxies (preferred). `true`: trust every hop — anyone can then pick their address, so
- * only behind a proxy that overwrites the header. Anything else fails the boot.
- */
-export const trustProxySetting = z.preprocess(
-  (value) => {
-    if (value === undefined || value === '') return false;
-    if (typeof value !== 'string') return value;
-    const text = value.trim().toLowerCase();
-    if (text === 'false') return false;
-    if (text === 'true') return true;
-    if (/^\d+$/.test(text)) return Number(text);
-    return value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean);
-  },
-  z.union([
-    z.boolean(),
-    z.number().int().min(1, 'TRUST_PROXY hop count must be at least 1 (use false for none)').max(32),
-    z
-      .array(z.string())
-      .min(1)
-      .refine((entries) => entries.every(isProxyAddress), {
-        message: 'must be false, true, a hop count, or a comma-separated list of IPs / CIDR ranges',
-      }),
-  ]),
-);
+/** `TRUST_PROXY` of the controller: `env.trustProxy()` of `@app/config` (syntax documented there). */
+export const trustProxySetting = env.trustProxy();
 
 /** Environment slice of the admin API (part of the controller's config). */
 export const adminApiEnvShape = {

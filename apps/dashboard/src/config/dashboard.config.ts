@@ -1,54 +1,13 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { env, EnvValidationError, parseEnv } from '@app/config';
 import { lifecycleEnvShape } from '@app/lifecycle';
 
-/** Address names `@fastify/proxy-addr` understands besides IPs and CIDRs. */
-const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-/** True for an IPv4/IPv6 address, a CIDR range of one, or a proxy-addr name such as `loopback`. */
-function isProxyAddress(entry: string): boolean {
-  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
-  const [address, prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
 /**
- * `TRUST_PROXY` of the dashboard, with the controller's syntax: which proxies Fastify trusts to
- * set `X-Forwarded-Proto` / `-For` / `-Host` (Fastify `trustProxy`, `@fastify/proxy-addr`).
- * `false` (default, unset or empty): the TCP connection is the client. A whole number n ≥ 1: the
- * n nearest hops. A comma-separated list of IPs, CIDR ranges or `loopback`/`linklocal`/
- * `uniquelocal` (preferred). `true`: every hop. Behind a TLS-terminating proxy it must name the
- * proxy, or `@fastify/session` sees plain http and never sends the `Secure` session cookie.
+ * `TRUST_PROXY` of the dashboard: `env.trustProxy()` of `@app/config`, the controller's syntax.
+ * Behind a TLS-terminating proxy it must name the proxy, or `@fastify/session` sees plain http
+ * and never sends the `Secure` session cookie.
  */
-export const dashboardTrustProxySetting = z.preprocess(
-  (value) => {
-    if (value === undefined || value === '') return false;
-    if (typeof value !== 'string') return value;
-    const text = value.trim().toLowerCase();
-    if (text === 'false') return false;
-    if (text === 'true') return true;
-    if (/^\d+$/.test(text)) return Number(text);
-    return value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean);
-  },
-  z.union([
-    z.boolean(),
-    z.number().int().min(1, 'TRUST_PROXY hop count must be at least 1 (use false for none)').max(32),
-    z
-      .array(z.string())
-      .min(1)
-      .refine((entries) => entries.every(isProxyAddress), {
-        message: 'must be false, true, a hop count, or a comma-separated list of IPs / CIDR ranges',
-      }),
-  ]),
-);
+export const dashboardTrustProxySetting = env.trustProxy();
 
 /** Environment of the dashboard process, validated at boot (SPEC §2, §7). */
 export const dashboardEnvSchema = z.object({

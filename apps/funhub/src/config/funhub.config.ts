@@ -60,6 +60,12 @@ export const funhubEnvSchema = z.object({
   HTTP_HOST: env.string().default('0.0.0.0'),
   /** Secret: when set, /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: env.optionalString(),
+  /**
+   * Proxies trusted to set `X-Forwarded-For` (`env.trustProxy()` of `@app/config`, the
+   * controller's syntax), so that behind a reverse proxy the failed-authentication limit counts
+   * each client address, not the proxy's.
+   */
+  TRUST_PROXY: env.trustProxy(),
   /** Secret: Redis URL for per-key rate limits and /readyz; unset = in-process limits. */
   REDIS_URL: env.optionalUrl(['redis:', 'rediss:']),
   /** Secret: accepted `X-Api-Key` values (or their `sha256:` hashes); empty = every API call is 401. */
