@@ -147,7 +147,11 @@ describe('dashboard in Chromium (login, live sessions, release, H5)', () => {
     expect(mine?.status()).toBe(200);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Server: Gina Guild');
     await expect(page.getByLabel('Selected pool').count()).resolves.toBe(1);
-    await expect(page.getByRole('region', { name: 'Connected agents' }).textContent()).resolves.toContain(
+    const agentRow = page
+      .getByRole('region', { name: 'Connected agents' })
+      .locator(`tr[data-agent-id="${stack.agentIds[0]}"]`);
+    await expect(agentRow.locator('td').first().textContent()).resolves.toBe('agent1');
+    await expect(agentRow.locator('td').first().locator('span').getAttribute('title')).resolves.toBe(
       stack.agentIds[0],
     );
     await shot('05-guild');
@@ -215,5 +219,35 @@ describe('dashboard in Chromium (login, live sessions, release, H5)', () => {
     await phone.goto(`${dashboard.url}/`);
     await shot('08-phone-overview', phone);
     await phone.close();
+  });
+
+  it('names agents by tag and pools by name on the agents page, unbroken on a 375 px phone', async () => {
+    const phone = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await phone.context().addCookies(await page.context().cookies());
+    try {
+      const response = await phone.goto(`${dashboard.url}/agents`);
+      expect(response?.status()).toBe(200);
+      const region = phone.getByRole('region', { name: 'Connected agents' });
+      for (const [index, agentId] of stack.agentIds.entries()) {
+        const cells = region.locator(`tr[data-agent-id="${agentId}"] td`);
+        const tag = cells.nth(0).locator('span');
+        const pool = cells.nth(2).locator('span');
+        await expect(tag.textContent()).resolves.toBe(`agent${index + 1}`);
+        await expect(tag.getAttribute('title')).resolves.toBe(agentId);
+        await expect(pool.textContent()).resolves.toBe('Music pool');
+        await expect(pool.getAttribute('title')).resolves.toBe(stack.poolId);
+        // A name broken inside a word spans more line boxes than it has words.
+        const lines = (target: typeof tag) =>
+          target.evaluate(
+            (element: { getClientRects(): { length: number } }) => element.getClientRects().length,
+          );
+        await expect(lines(tag)).resolves.toBe(1);
+        await expect(lines(pool)).resolves.toBeLessThanOrEqual(2);
+      }
+      await expect(region.textContent()).resolves.not.toContain(stack.agentIds[0]);
+      await shot('09-phone-agents', phone);
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -94,6 +94,13 @@ export default async () => {
             },
             LiveAgentDto: {
               agentId: { required: true, type: () => String },
+              tag: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'Display tag of its registration (e.g. `Agent #1`); null when it is not registered here.',
+              },
               runnerId: { required: true, type: () => String },
               clientId: { required: true, type: () => String },
               botUserId: { required: true, type: () => String },
@@ -103,6 +110,12 @@ export default async () => {
                 description: 'Discord client ready: only ready agents are allocated.',
               },
               poolId: { required: true, type: () => String, nullable: true },
+              poolName: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Name of its pool; null when the pool is unknown.',
+              },
               guildIds: {
                 required: true,
                 type: () => [String],
@@ -959,7 +972,7 @@ export default async () => {
             LiveAgentsAdminController: {
               list: {
                 summary:
-                  'Live agents on this controller, by agent id. A guild-bound key sees only agents in its guild,\nand of each only that guild (guild ids, voice channels, session count).',
+                  'Live agents on this controller, by agent id, with their registration tag and pool name. A\nguild-bound key sees only agents in its guild, and of each only that guild (guild ids, voice\nchannels, session count).',
                 type: t['./admin-api/dto/live.dto'].LiveAgentPageDto,
               },
             },

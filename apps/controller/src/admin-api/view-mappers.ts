@@ -70,24 +70,43 @@ export const toRunnerDto = (runner: RunnerView): RunnerResponseDto => ({
   createdAt: runner.createdAt,
 });
 
+/** Display names of live agents: registration tags by agent id, pool names by pool id. */
+export interface LiveAgentLabels {
+  tags: ReadonlyMap<string, string>;
+  poolNames: ReadonlyMap<string, string>;
+}
+
+/** Labels from the registrations and pools of the database. */
+export const toLiveAgentLabels = (
+  registrations: readonly Pick<AgentRegistrationView, 'agentId' | 'tag'>[],
+  pools: readonly Pick<AgentPool, 'id' | 'name'>[],
+): LiveAgentLabels => ({
+  tags: new Map(registrations.map((view) => [view.agentId, view.tag])),
+  poolNames: new Map(pools.map((pool) => [pool.id, pool.name])),
+});
+
 /**
- * A live agent. With `guildId` (a guild-bound key) only that guild is shown: its membership,
- * voice channel and sessions, never the agent's other guilds.
+ * A live agent, named by `labels` (tag and pool name null when unknown). With `guildId` (a
+ * guild-bound key) only that guild is shown: its membership, voice channel and sessions, never
+ * the agent's other guilds.
  */
 export const toLiveAgentDto = (
   agent: LiveAgent,
   registry: AgentRegistry,
   sessions: SessionRegistry,
+  labels: LiveAgentLabels,
   guildId: string | null = null,
 ): LiveAgentDto => {
   const shown = (id: string): boolean => guildId === null || id === guildId;
   return {
     agentId: agent.agentId,
+    tag: labels.tags.get(agent.agentId) ?? null,
     runnerId: agent.runnerId,
     clientId: agent.clientId,
     botUserId: agent.botUserId,
     ready: agent.ready,
     poolId: agent.poolId,
+    poolName: agent.poolId === null ? null : (labels.poolNames.get(agent.poolId) ?? null),
     guildIds: [...agent.guilds].filter(shown).sort(),
     voiceChannels: [...agent.voiceChannels]
       .filter(([id]) => shown(id))

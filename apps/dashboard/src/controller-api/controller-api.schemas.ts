@@ -9,11 +9,13 @@ const kind = z.enum(['music', 'assistant']);
 /** `LiveAgentDto`: a live agent announced by a runner. */
 export const liveAgentSchema = z.object({
   agentId: z.string(),
+  tag: z.string().nullable(),
   runnerId: z.string(),
   clientId: z.string(),
   botUserId: z.string(),
   ready: z.boolean(),
   poolId: z.string().nullable(),
+  poolName: z.string().nullable(),
   kinds: z.array(kind).nullable(),
   guildIds: z.array(z.string()),
   sessions: z.number(),

@@ -3,11 +3,13 @@ import { agentsInGuilds, summarize } from './live-state.service';
 
 const agent = (id: string, overrides: Partial<LiveAgent> = {}): LiveAgent => ({
   agentId: id,
+  tag: null,
   runnerId: 'runner-1',
   clientId: id.replace('agent', ''),
   botUserId: id.replace('agent', ''),
   ready: true,
   poolId: 'pool_1',
+  poolName: null,
   kinds: null,
   guildIds: ['100000000000000001'],
   sessions: 0,

@@ -99,10 +99,12 @@ export class PagesController {
   @Header('cache-control', 'no-store')
   async agents(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const viewer = viewerOf(request, this.policy);
-    const [live, registered] = await Promise.all([
+    const [live, registered, pools] = await Promise.all([
       this.live.agents(viewer),
       viewer.isOwner ? this.api.agents() : Promise.resolve(null),
+      viewer.isOwner ? this.api.pools() : Promise.resolve([]),
     ]);
+    const poolNames = new Map(pools.map((pool) => [pool.id, pool.name]));
     return this.page(
       viewer,
       reply.generateCsrf(),
@@ -111,7 +113,7 @@ export class PagesController {
       html`${liveAgentsTable(live, viewer)}
       ${registered
         ? html`<h2>Registered identities</h2>
-            ${registeredAgentsTable(registered)}`
+            ${registeredAgentsTable(registered, poolNames)}`
         : ''}`,
     );
   }

@@ -118,17 +118,26 @@ export function sessionsTable(sessions: SessionView[], csrfToken: string): SafeH
   </div>`;
 }
 
-/** Live agents the viewer may see. */
+/**
+ * A name for a table cell: `name` with the id as tooltip, or the id itself (as code) when there is
+ * no name.
+ */
+function named(name: string | null, id: string | null): SafeHtml | string {
+  if (id === null) return name ?? '—';
+  return name === null ? html`<code>${id}</code>` : html`<span title="${id}">${name}</span>`;
+}
+
+/** Live agents the viewer may see, by tag (id when unregistered) and pool name (id when unknown). */
 export function liveAgentsTable(agents: LiveAgent[], viewer: Viewer): SafeHtml {
   return table(
     'Connected agents',
     ['Agent', 'State', 'Pool', 'Kinds', 'Your servers', 'Sessions', 'Health', 'Connected since'],
     agents.map(
       (agent) =>
-        html`<tr>
-          <td><code>${agent.agentId}</code></td>
+        html`<tr data-agent-id="${agent.agentId}">
+          <td>${named(agent.tag, agent.agentId)}</td>
           <td>${agent.ready ? (agent.sessions > 0 ? 'busy' : 'ready') : 'connecting'}</td>
-          <td>${agent.poolId ?? '—'}</td>
+          <td>${named(agent.poolName, agent.poolId)}</td>
           <td>${agent.kinds === null ? 'all' : agent.kinds.join(', ')}</td>
           <td>
             ${agent.guildIds
@@ -145,8 +154,11 @@ export function liveAgentsTable(agents: LiveAgent[], viewer: Viewer): SafeHtml {
   );
 }
 
-/** Registered agent identities (bot owners only). */
-export function registeredAgentsTable(agents: RegisteredAgent[]): SafeHtml {
+/** Registered agent identities (bot owners only); pools by name when `poolNames` has it. */
+export function registeredAgentsTable(
+  agents: RegisteredAgent[],
+  poolNames: ReadonlyMap<string, string>,
+): SafeHtml {
   return table(
     'Registered agents',
     ['Agent', 'Tag', 'Pool', 'Status', 'Connected', 'Ready', 'Failures', 'Last login error'],
@@ -155,7 +167,7 @@ export function registeredAgentsTable(agents: RegisteredAgent[]): SafeHtml {
         html`<tr>
           <td><code>${agent.agentId}</code></td>
           <td>${agent.tag}</td>
-          <td>${agent.poolId}</td>
+          <td>${named(poolNames.get(agent.poolId) ?? null, agent.poolId)}</td>
           <td>${agent.status}</td>
           <td>${agent.connected ? 'yes' : 'no'}</td>
           <td>${agent.ready ? 'yes' : 'no'}</td>

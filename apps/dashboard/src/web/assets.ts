@@ -10,7 +10,7 @@ export const DASHBOARD_CSS = `
 *,*::before,*::after{box-sizing:border-box}
 :root{--bg:#f6f7f9;--fg:#14171c;--muted:#5b6470;--card:#fff;--line:#d9dde3;--accent:#3b49df;--danger:#b3261e;--ok:#1b7f3b;
 font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;color:var(--fg);background:var(--bg)}
-body{margin:0;min-width:0;overflow-wrap:anywhere}
+body{margin:0;min-width:0;overflow-wrap:break-word}
 a{color:var(--accent)}
 :focus-visible{outline:3px solid #ffb000;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:9}
@@ -31,7 +31,8 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:#eef0f4;overflow-wrap:normal;white-space:nowrap}
 caption{text-align:left;padding:8px;font-weight:600}
-code{font-size:.85em;word-break:break-all}
+code{font-size:.85em}
+p code,.hint code,[role=alert] code,[role=status] code{overflow-wrap:anywhere}
 form.inline{display:inline}
 button,.button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.danger{background:var(--danger);border-color:var(--danger)}

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiKeyScope } from '@app/access';
-import { type Actor, AgentRegistrationsService, AgentStatus, LeasesService } from '@app/pools';
+import { type Actor, AgentRegistrationsService, AgentStatus, LeasesService, PoolsService } from '@app/pools';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { TokenVerificationError, verifyBotToken } from '../../cli/discord-token-verifier';
 import { ADMIN_API_OPTIONS, type AdminApiOptions } from '../admin-api.constants';
@@ -19,7 +19,7 @@ import {
   AgentStatusUpdateDto,
 } from '../dto/agent.dto';
 import { paginate } from '../pagination';
-import { toAgentDto, toLiveAgentDto } from '../view-mappers';
+import { toAgentDto, toLiveAgentDto, toLiveAgentLabels } from '../view-mappers';
 
 /** Agent registrations: register a token, status, revoke, move, diagnose (`/api/v1/agents`). */
 @AdminApiController('agents', 'agents')
@@ -29,6 +29,7 @@ export class AgentsAdminController {
     private readonly leases: LeasesService,
     private readonly registry: AgentRegistry,
     private readonly sessions: SessionRegistry,
+    private readonly pools: PoolsService,
     @Inject(ADMIN_API_OPTIONS) private readonly options: AdminApiOptions,
   ) {}
 
@@ -166,7 +167,14 @@ export class AgentsAdminController {
     if (live && live.guilds.size === 0) findings.push('It is in no guild; deploy it with an invite URL.');
     return {
       agent: toAgentDto(view, live),
-      live: live ? toLiveAgentDto(live, this.registry, this.sessions) : null,
+      live: live
+        ? toLiveAgentDto(
+            live,
+            this.registry,
+            this.sessions,
+            toLiveAgentLabels([view], await this.pools.list()),
+          )
+        : null,
       leaseHolder,
       findings,
     };

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { type ApiKeyBinding, ApiKeyScope } from '@app/access';
-import type { Actor } from '@app/pools';
+import { type Actor, AgentRegistrationsService, PoolsService } from '@app/pools';
 import type { SessionKind } from '@app/protocol';
 import { AgentRegistry, SessionRegistry } from '@app/sessions';
 import { AdminActor } from '../admin-api.request';
@@ -17,7 +17,7 @@ import {
 } from '../dto/live.dto';
 import { paginate } from '../pagination';
 import { SessionsAdminUseCase } from '../sessions-admin.use-case';
-import { toLiveAgentDto, toSessionDto } from '../view-mappers';
+import { toLiveAgentDto, toLiveAgentLabels, toSessionDto } from '../view-mappers';
 
 /** Live agents announced by runners (`/api/v1/live/agents`). */
 @AdminApiController('live', 'live')
@@ -25,22 +25,33 @@ export class LiveAgentsAdminController {
   constructor(
     private readonly registry: AgentRegistry,
     private readonly sessions: SessionRegistry,
+    private readonly registrations: AgentRegistrationsService,
+    private readonly pools: PoolsService,
   ) {}
 
   /**
-   * Live agents on this controller, by agent id. A guild-bound key sees only agents in its guild,
-   * and of each only that guild (guild ids, voice channels, session count).
+   * Live agents on this controller, by agent id, with their registration tag and pool name. A
+   * guild-bound key sees only agents in its guild, and of each only that guild (guild ids, voice
+   * channels, session count).
    */
   @Get('agents')
   @AdminRoute(ApiKeyScope.Read)
   @AdminBinding({ guild: [{ in: 'query', name: 'guildId', fill: true }] })
-  list(@Query() query: LiveAgentListQueryDto, @AdminKeyBinding() binding: ApiKeyBinding): LiveAgentPageDto {
+  async list(
+    @Query() query: LiveAgentListQueryDto,
+    @AdminKeyBinding() binding: ApiKeyBinding,
+  ): Promise<LiveAgentPageDto> {
     const agents = [...this.registry.all()].filter(
       (agent) => !query.guildId || agent.guilds.has(query.guildId),
     );
     const page = paginate('live/agents', agents, (agent) => agent.agentId, query);
+    const labels = page.items.length
+      ? toLiveAgentLabels(await this.registrations.list(), await this.pools.list())
+      : toLiveAgentLabels([], []);
     return {
-      items: page.items.map((agent) => toLiveAgentDto(agent, this.registry, this.sessions, binding.guildId)),
+      items: page.items.map((agent) =>
+        toLiveAgentDto(agent, this.registry, this.sessions, labels, binding.guildId),
+      ),
       nextCursor: page.nextCursor,
     };
   }

@@ -14,12 +14,16 @@ export class AgentVoiceChannelDto {
 /** A live agent identity as the controller sees it (from its runner's announcements). */
 export class LiveAgentDto {
   agentId!: string;
+  /** Display tag of its registration (e.g. `Agent #1`); null when it is not registered here. */
+  tag!: string | null;
   runnerId!: string;
   clientId!: string;
   botUserId!: string;
   /** Discord client ready: only ready agents are allocated. */
   ready!: boolean;
   poolId!: string | null;
+  /** Name of its pool; null when the pool is unknown. */
+  poolName!: string | null;
   /** Guilds the agent is a member of. */
   guildIds!: string[];
   voiceChannels!: AgentVoiceChannelDto[];
