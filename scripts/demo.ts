@@ -608,6 +608,18 @@ async function scrapeMetrics(
   return { releasesByReason };
 }
 
+/** What each `chopsticks_session_releases_total{reason}` means, for the summary's legend. */
+const RELEASE_REASONS: Record<string, string> = {
+  'channel-empty': 'the last human left the voice channel',
+  idle: 'the idle sweep',
+  user: '/music stop or leave, /assistant leave',
+  admin: 'an admin released it (/agents release, the admin API)',
+  'agent-offline': 'its agent was lost; the session failed over or ended',
+  'agent-disconnected': 'a moderator disconnected the agent',
+  shutdown: 'the controller shut down',
+  error: 'the agent lost the session',
+};
+
 /** `{ 'channel-empty': 7, idle: 1 }` → `7 channel-empty, 1 idle` (largest first); `none` when empty. */
 function formatReasons(byReason: Record<string, number>): string {
   const entries = Object.entries(byReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
@@ -635,6 +647,8 @@ function printSummary(
   say(
     `  sessions    ${sessions.allocated} allocated, ${sessions.released} released (${formatReasons(releasesByReason)}), ${sessions.failovers} failovers`,
   );
+  for (const reason of Object.keys(releasesByReason))
+    say(`              ${reason}: ${RELEASE_REASONS[reason] ?? 'see libs/metrics/README.md'}`);
   say(`  tracks      ${tracks.started} started, ${tracks.ended} ended`);
   say(
     `  allocation  p50 ${summary.allocationSeconds.p50.toFixed(4)} s, p99 ${summary.allocationSeconds.p99.toFixed(4)} s`,
