@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (SPEC §12): runs every `bench/*.bench.ts` module in sequence, prints a table
+ * `npm run bench`: runs every `bench/*.bench.ts` module in sequence, prints a table
  * (name, p50/p99, throughput, baseline, ratio, target, pass/miss) and one JSON line per row on
  * stdout, and writes `bench/results/run-<timestamp>.json` (git-ignored). With `--save` it also
  * writes `bench/results/latest.json`, the committed "latest figures" the README's table quotes, so

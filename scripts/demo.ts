@@ -25,7 +25,7 @@ import { type DemoStackFile, demoStackFile } from './demo/stack-file';
 import { type DemoSummary, emptySummary, RUNBOOK_METRICS, until, within } from './demo/summary';
 
 /**
- * `npm run demo`: the main job on an embedded default (SPEC §11, issue 10). Boots the sandbox
+ * `npm run demo`: the whole system on an embedded default. Boots the sandbox
  * (Discord, Lavalink, TTS), an embedded Postgres when DATABASE_URL is unset, the controller (idle
  * release at 1 s), one agent runner with six agent identities (`TTS_URL` set), the dashboard and
  * FunHub in this process as real servers on real ports, then plays the scenario the way people
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
     );
     step = 'starting the dashboard';
     // The dashboard logs people in through the sandbox's Discord OAuth2 with an application of
-    // its own, and reads live state through the admin API with a read+write key (SPEC §7).
+    // its own, and reads live state through the admin API with a read+write key.
     const dashboardPort = await port(DEMO_DEFAULT_PORTS.dashboard);
     const dashboardPublicUrl = `http://127.0.0.1:${dashboardPort}`;
     const dashboardApp = discord.control.createApplication({
@@ -472,7 +472,7 @@ async function main(): Promise<void> {
       'Lavalink sandbox': lavalink.url,
     };
     // Whoever opens the dashboard is signed in to the sandbox Discord as pool-owner, the admin of
-    // the first guild: the dashboard shows that guild (and 403s the other, ACCEPTANCE H5).
+    // the first guild: the dashboard shows that guild (and 403s the other).
     discord.control.setOAuthUser(ownerId);
     if (json) printJson(summary);
     else

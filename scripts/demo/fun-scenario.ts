@@ -3,7 +3,7 @@ import { expectAnswer, type SetupScenarioInput, slash, titleOf } from './setup-s
 
 /**
  * `/fun compliment target:@someone` through the controller, which asks FunHub over HTTP with its
- * API key (SPEC §7). A compliment starts with 💐 (apps/controller fun-replies); FunHub down,
+ * API key. A compliment starts with 💐 (apps/controller fun-replies); FunHub down,
  * unconfigured or refusing the key gives a sentence instead, counted as a failure.
  * @returns the compliment's text, or null (error recorded) when none came
  */

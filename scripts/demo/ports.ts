@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** Documented default ports of the demo's servers (SPEC §1). */
+/** Documented default ports of the demo's servers. */
 export const DEMO_DEFAULT_PORTS = {
   controller: 8080,
   agentGateway: 8787,

@@ -5,7 +5,7 @@ import { expectAnswer, type SetupScenarioInput, slash, titleOf } from './setup-s
 const RATE_LIMITED = /^You're using \/(\w+) too quickly — try again in (\d+) s\.$/;
 
 /**
- * A user hits the slash-command rate limit (SPEC §9, ACCEPTANCE C1-like): `userId` runs
+ * A user hits the slash-command rate limit: `userId` runs
  * `/pools list` `limit + 1` times in a row; the first `limit` are answered with the pool list, the
  * last one with "try again in N s" (N ≥ 1, the limiter's real remaining time). Counts go to
  * `summary.commands` (ok for the lists, `rateLimited` for the refusal); anything else is an error.

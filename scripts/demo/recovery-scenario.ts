@@ -94,7 +94,7 @@ const musicSessions = (controller: INestApplicationContext) =>
   [...controller.get(SessionRegistry).all()].filter((session) => session.kind === 'music');
 
 /**
- * Idle release (SPEC §5), both ways a music session ends when nobody listens:
+ * Idle release, both ways a music session ends when nobody listens:
  * - every listener leaves voice after the tracks ended, so each agent reports that the last
  *   human left and releases its session at once (`reason="channel-empty"`);
  * - a radio bot (a sandbox application, not a human) plays one track in a voice channel that
@@ -157,7 +157,7 @@ export async function runIdleRelease(
 }
 
 /**
- * `/assistant` (SPEC §3): a user joins voice, invites an assistant, makes it say a sentence (a TTS
+ * `/assistant`: a user joins voice, invites an assistant, makes it say a sentence (a TTS
  * track through the TTS sandbox and the Lavalink emulator's `http` source) and dismisses it.
  * @throws Error naming the step when a bounded wait times out
  */
@@ -203,7 +203,7 @@ export async function runAssistantScenario(input: RecoveryScenarioInput): Promis
 }
 
 /**
- * Failover (SPEC §5): a listener queues three tracks; the pool owner takes the agent that plays
+ * Failover: a listener queues three tracks; the pool owner takes the agent that plays
  * them out of service with `/agents set_status status:suspended` (what an operator does with an
  * agent whose token leaked). The runner's next lease renewal no longer covers it, so the runner
  * logs the identity out of Discord and reports `agent.gone`; the controller resumes the queue on

@@ -1,4 +1,4 @@
-/** The one JSON object `npm run demo -- --once --json` prints (SPEC §11, exact shape). */
+/** The one JSON object `npm run demo -- --once --json` prints (its exact shape). */
 export interface DemoSummary {
   agents: { registered: number; connected: number; ready: number };
   guilds: number;
@@ -24,7 +24,7 @@ export function emptySummary(): DemoSummary {
   };
 }
 
-/** Runbook metric names of SPEC §8 that `/metrics-app` must expose. */
+/** Runbook metric names (docs/OPS.md) that `/metrics-app` must expose. */
 export const RUNBOOK_METRICS: readonly string[] = [
   'chopsticks_agent_connected',
   'chopsticks_agent_ready',

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../utils/database';
 import { REPO_ROOT } from './support/app-process';
 
 /**
- * `npm run demo -- --once --json` (SPEC §11, issue 10) as a real child process with free ports,
+ * `npm run demo -- --once --json` as a real child process with free ports,
  * twice: against a fresh database on the machine's Postgres and its Redis (DATABASE_URL and
  * REDIS_URL set), and on the embedded default (neither set: PGlite, in-process stores, the deploy
  * queue on BullMQ's Postgres backend). The scenario end to end — `/pools create|select`,
@@ -86,7 +86,7 @@ describe('npm run demo -- --once --json with DATABASE_URL and REDIS_URL', () => 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints exactly the SPEC §11 shape', () => {
+  it('prints exactly the documented summary shape', () => {
     expect(Object.keys(summary)).toEqual([
       'agents',
       'guilds',

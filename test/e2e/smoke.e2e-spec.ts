@@ -7,7 +7,7 @@ import { freePort, REPO_ROOT } from './support/app-process';
 import { until } from './support/stack';
 
 /**
- * `npm run smoke` (SPEC §2) as a real child process against a running `npm run demo` (a real
+ * `npm run smoke` as a real child process against a running `npm run demo` (a real
  * child process too, on a fresh database on the machine's Postgres, free ports): every health
  * endpoint, both metrics endpoints and a slash command round trip through the sandbox pass; with
  * one app unreachable the exit code is 1 and the failed check is named; real-Discord mode checks a
