@@ -10,7 +10,8 @@ export const REDIS_PROBE_TIMEOUT_MS = 2_000;
  * ioredis connection that never queues commands while disconnected, so a probe answers within
  * {@link REDIS_PROBE_TIMEOUT_MS} even when Redis is gone, and recovers by itself when it returns.
  * Reports key `redis`: `up`, or `down` with a short reason that never contains the URL (it may
- * hold a password). Create one per app; `onApplicationShutdown` closes the connection.
+ * hold a password). Create one per app; `onApplicationShutdown` closes the connection, and
+ * later probes report `down` (`shutting down`) without opening a new one.
  */
 export class RedisHealthIndicator implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisHealthIndicator.name);
@@ -18,6 +19,8 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
   /** The connect in progress, shared by overlapping probes (background probe and `/readyz`). */
   private connecting: Promise<void> | null = null;
   private failing = false;
+  /** Set at shutdown: a probe still in flight must not open a new connection after it. */
+  private closed = false;
 
   /** @param url `redis://` or `rediss://` URL (a secret); `undefined` = Redis not configured */
   constructor(
@@ -57,12 +60,14 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
 
   /** Closes the probe connection. */
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     const client = this.client;
     this.client = null;
     if (client) await client.quit().catch(() => client.disconnect());
   }
 
   private async ping(url: string): Promise<void> {
+    if (this.closed) throw new Error('shutting down');
     if (!this.client) {
       this.client = new Redis(url, {
         lazyConnect: true,
