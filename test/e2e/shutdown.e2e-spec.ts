@@ -153,7 +153,7 @@ describe('controller graceful shutdown (O3)', () => {
     const botUserId = stack.controllerBot.botUserId;
     expect(stack.discord.control.isConnected(botUserId)).toBe(true);
     expect(await postgresSessions(stack.ctx.db.url, 'chopsticks-controller')).toBeGreaterThan(0);
-    expect(await redisClients(redis, 'chopsticks-readiness')).toBeGreaterThan(0);
+    expect(await redisClients(redis, `chopsticks-readiness-${controller.child.pid}`)).toBeGreaterThan(0);
 
     const startedAt = Date.now();
     controller.child.kill('SIGTERM');
@@ -175,6 +175,6 @@ describe('controller graceful shutdown (O3)', () => {
     // Nothing of the controller is left connected.
     expect(stack.discord.control.isConnected(botUserId)).toBe(false);
     expect(await postgresSessions(stack.ctx.db.url, 'chopsticks-controller')).toBe(0);
-    expect(await redisClients(redis, 'chopsticks-readiness')).toBe(0);
+    expect(await redisClients(redis, `chopsticks-readiness-${controller.child.pid}`)).toBe(0);
   });
 });

@@ -75,7 +75,8 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
         maxRetriesPerRequest: 0,
         connectTimeout: REDIS_PROBE_TIMEOUT_MS,
         retryStrategy: () => 1_000,
-        connectionName: 'chopsticks-readiness',
+        // Per process, so an operator (and a test) can tell whose probe a connection is.
+        connectionName: `chopsticks-readiness-${process.pid}`,
       });
       // Reasons reach the probe result; without a listener ioredis prints every retry.
       this.client.on('error', () => undefined);
