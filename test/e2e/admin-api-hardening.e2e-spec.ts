@@ -119,6 +119,18 @@ describe('admin API input and limit hardening (issue 8)', () => {
     expectProblem(nulInBody, 400, 'VALIDATION_FAILED');
   });
 
+  it('answers what the router refuses itself (over-long path parameter, malformed percent-encoding) as problem+json without echoing the URL', async () => {
+    const long = `/api/v1/pools/${'x'.repeat(101)}`;
+    const tooLong = await send('GET', long);
+    expectProblem(tooLong, 414, 'URI_TOO_LONG');
+    expect(tooLong.body.type).toBe('https://chopsticks.dev/problems/uri-too-long');
+    expect(JSON.stringify(tooLong.body)).not.toContain('x'.repeat(101));
+
+    const malformed = await send('GET', '/api/v1/pools/%E0%A4%A');
+    expectProblem(malformed, 400, 'BAD_URL');
+    expect(JSON.stringify(malformed.body)).not.toContain('%E0%A4%A');
+  });
+
   it('answers a forged audit cursor with 400 INVALID_CURSOR, not a database error', async () => {
     const uuid = '00000000-0000-4000-8000-000000000000';
     for (const key of [

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 // nestjs-pino's own AsyncLocalStorage: its PinoLogger logs to the store's logger when there is one.
 import { Store, storage } from 'nestjs-pino/storage';
 import type pino from 'pino';
+import { answerFrameworkError } from './framework-errors';
 import { APP_LOGGER, REQUEST_ID_HEADER, requestIdFor } from './logging.module';
 import { processLogger } from './process-log';
 
@@ -51,6 +52,7 @@ export async function startHttpApp(
         trustProxy: options.trustProxy ?? false,
         requestIdHeader: false,
         genReqId: requestIdFor,
+        frameworkErrors: answerFrameworkError,
       }),
       { bufferLogs: true, abortOnError: false },
     );

@@ -11,6 +11,7 @@ export type { LoggingOptions } from './logging.module';
 export { installProcessGuards } from './process-guards';
 export { runApp, SHUTDOWN_DEADLINE_MS, SHUTDOWN_SIGNALS } from './run-app';
 export { listeningPort, startHttpApp } from './http-app';
+export { answerFrameworkError, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from './framework-errors';
 export type { HttpListenOptions } from './http-app';
 export { LifecycleModule } from './lifecycle.module';
 export { withLogContext } from './log-context';

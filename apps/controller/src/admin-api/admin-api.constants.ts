@@ -9,11 +9,8 @@ export const ADMIN_API_SCOPE = 'chopsticks:admin-api:scope';
 /** Reflect-metadata key holding a route's {@link AdminRouteBinding} (set by `@AdminBinding`). */
 export const ADMIN_API_BINDING = 'chopsticks:admin-api:binding';
 
-/** Base of the RFC 9457 problem `type` URIs; each code appends its kebab-case slug. */
-export const PROBLEM_TYPE_BASE = 'https://chopsticks.dev/problems/';
-
-/** Media type of every error response (RFC 9457 §3). */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** RFC 9457 `type` base and media type, shared with the router-level errors of every app. */
+export { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '@app/lifecycle';
 
 /** Security scheme name of the bearer API key in the OpenAPI document. */
 export const API_KEY_SECURITY_SCHEME = 'api-key';
