@@ -31,17 +31,13 @@ import type { BenchRow, BenchRunOptions } from './bench-report';
 import { type LoopBounds, closedLoop, figuresOf } from './support/closed-loop';
 import { deleteRedisKeys } from '../test/e2e/support/redis-keys';
 import { runWhenMain } from './support/bench-main';
+import { benchConfig } from './bench.config';
 
 const TARGET_OPS_PER_SEC = 5_000;
 const TARGET_RATIO = 2;
 const CONCURRENCY = 64;
 /** Distinct users the operations rotate through (each far below its limit). */
 const USERS = 1_000;
-
-function benchRedisUrl(): string {
-  // Benchmarks read their own environment (like tests); the apps' config files are not involved.
-  return process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-}
 
 /** A chat input interaction without Discord: one `/fun play query:<n>`, answered in memory. */
 function interactionOf(n: number): ChatInputCommandInteraction {
@@ -78,7 +74,7 @@ function interactionOf(n: number): ChatInputCommandInteraction {
 
 /** Benchmark rows: the pipeline against two bare Redis round trips. */
 export async function run(options: BenchRunOptions = { quick: false }): Promise<BenchRow[]> {
-  const url = benchRedisUrl();
+  const url = benchConfig.redisUrl;
   const prefix = `bench:pipeline:${randomUUID()}`;
 
   @Module({

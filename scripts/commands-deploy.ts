@@ -10,9 +10,9 @@ import {
   SlashCommandsService,
   Subcommand,
 } from 'necord';
-import { z } from 'zod';
-import { EnvValidationError, loadEnvFile, parseEnv } from '@app/config';
-import { ControllerAppModule, discordEnvShape, loadControllerConfig } from '@apps/controller';
+import { EnvValidationError } from '@app/config';
+import { ControllerAppModule, loadControllerConfig } from '@apps/controller';
+import { loadDeployConfig } from './lib/commands-deploy.config';
 
 const USAGE = 'Usage: npm run commands:deploy -- --guild <guild id> | --global [--print]';
 
@@ -96,16 +96,6 @@ export async function collectApplicationCommands(
 }
 
 /**
- * The only variables `commands:deploy` reads: the controller bot's token, its application id
- * (optional: asked from `GET /applications/@me`) and the REST base (the sandbox works too).
- */
-export const deployEnvSchema = z.object({
-  DISCORD_TOKEN: discordEnvShape.DISCORD_TOKEN,
-  DISCORD_CLIENT_ID: discordEnvShape.DISCORD_CLIENT_ID,
-  DISCORD_API_URL: discordEnvShape.DISCORD_API_URL,
-});
-
-/**
  * The controller module graph to scan for commands. The command set does not depend on
  * configuration, and preview mode instantiates nothing (no database, no key, no login), so the
  * graph is built from a fixed stand-in environment: the deploy needs none of the controller's
@@ -125,7 +115,7 @@ export function commandsModule(): DynamicModule {
  * commands the controller defines, replacing whatever was registered before (bulk overwrite:
  * `PUT /applications/{application.id}/guilds/{guild.id}/commands` or
  * `PUT /applications/{application.id}/commands` — Discord Application Commands docs). Reads
- * {@link deployEnvSchema} from the environment (or `.env`): `DISCORD_TOKEN`, `DISCORD_API_URL` and
+ * `deployEnvSchema` (scripts/lib/commands-deploy.config.ts) from the environment (or `.env`): `DISCORD_TOKEN`, `DISCORD_API_URL` and
  * `DISCORD_CLIENT_ID`; `--print` needs none of them. Guild commands show up at once; global ones
  * may take a while in Discord clients. Exit codes: 0 registered, 1 failed (the reason on stderr,
  * never the token), 2 usage.
@@ -138,13 +128,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
   }
-  loadEnvFile();
   const commands = await collectApplicationCommands(commandsModule());
   if (target.print) {
     process.stdout.write(`${JSON.stringify(commands, null, 2)}\n`);
     return 0;
   }
-  const config = parseEnv(deployEnvSchema, process.env);
+  const config = loadDeployConfig();
   const rest = new REST({ api: config.DISCORD_API_URL }).setToken(config.DISCORD_TOKEN);
   const applicationId =
     config.DISCORD_CLIENT_ID ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;

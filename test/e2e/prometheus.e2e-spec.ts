@@ -11,8 +11,9 @@ import { metricNamesIn } from '../unit/ops/promql';
 import { operator } from '../utils/factories';
 import { type AppProcess, freePort, REPO_ROOT, spawnApp, waitForHttp200 } from './support/app-process';
 import { controllerUrl, createStack, type Stack } from './support/stack';
+import { testConfig } from '../utils/test-config';
 
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const PROMETHEUS = testConfig.prometheusBin;
 const RULES = join(REPO_ROOT, 'monitoring/alerts/chopsticks-alerts.yml');
 const DASHBOARD = join(REPO_ROOT, 'monitoring/grafana/provisioning/dashboards/chopsticks-overview.json');
 /** Scrape and rule evaluation period of the generated config (s): short, so cycles pass quickly. */

@@ -4,8 +4,9 @@ import { sampleValue } from '@app/metrics';
 import { operator } from '../utils/factories';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './support/app-process';
 import { createStack, type Stack, until } from './support/stack';
+import { testConfig } from '../utils/test-config';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testConfig.redisUrl;
 
 /** Postgres sessions of the database opened by `application_name`. */
 async function postgresSessions(url: string, applicationName: string): Promise<number> {

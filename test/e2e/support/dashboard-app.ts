@@ -4,9 +4,10 @@ import { ApiKeyScope } from '@app/access';
 import type { ApplicationCreated } from '@app/sandbox';
 import { type AppProcess, freePort, spawnApp, waitForHttp200 } from './app-process';
 import { controllerUrl, type Stack } from './stack';
+import { testConfig } from '../../utils/test-config';
 
 /** The machine's Redis (real, as every test here uses). */
-export const DASHBOARD_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DASHBOARD_TEST_REDIS_URL = testConfig.redisUrl;
 
 /** A dashboard process started by {@link startDashboard}. */
 export interface DashboardProcess {
