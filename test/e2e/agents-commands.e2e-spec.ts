@@ -488,6 +488,6 @@ describe('/agents (controller, runner, Postgres and Discord sandbox)', () => {
     const lines = embedOf(result).description!.split('\n');
     expect(lines[0]).toContain(`(\`${stack.poolId}\`, public, selected here)`);
     expect(lines[0]).toMatch(/— \d+ free: \d+ idle here, \d+ to invite · \d+ usable$/);
-    expect(lines.some((line) => line.includes(publicPoolId))).toBe(true);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringContaining(publicPoolId)]));
   });
 });

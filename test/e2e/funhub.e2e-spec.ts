@@ -171,7 +171,7 @@ describe('FunHub API (real HTTP, real Redis)', () => {
     const byTag = await json(await get('/api/fun/catalog?tag=music&category=trivia&pageSize=100'));
     const tagged = byTag.items as { category: string; tags: string[] }[];
     expect(tagged.length).toBeGreaterThan(0);
-    expect(tagged.every((item) => item.category === 'trivia' && item.tags.includes('music'))).toBe(true);
+    expect(tagged.filter((item) => item.category !== 'trivia' || !item.tags.includes('music'))).toEqual([]);
   });
 
   it('picks a random variant by category and intensity', async () => {
@@ -273,7 +273,7 @@ describe('FunHub API (real HTTP, real Redis)', () => {
       ['riddle', 2],
       ['trivia', 2],
     ]);
-    expect(items.every((item) => !item.text.includes('{target}'))).toBe(true);
+    expect(items.filter((item) => item.text.includes('{target}'))).toEqual([]);
   });
 
   it('serves the OpenAPI document and Swagger UI at /docs', async () => {

@@ -95,7 +95,7 @@ describe('/music (controller + runner + sandboxes)', () => {
     const channels = ['Music 1', 'Music 2', 'Chill'];
     const titles = ['Neon Harbor', 'Rainy Day Arcade', 'Paper Moon Parade'];
     const agentsInVoice = channels.map((channel) => agentInVoice(channel));
-    expect(agentsInVoice.every((id) => id !== undefined)).toBe(true);
+    expect(agentsInVoice).not.toContain(undefined);
     expect(new Set(agentsInVoice).size).toBe(3);
     results.forEach((result, i) => {
       const embed = embedOf(result);

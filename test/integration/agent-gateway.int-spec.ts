@@ -802,7 +802,7 @@ describe(AgentGateway.name, () => {
       apps.splice(apps.indexOf(h.app), 1);
       expect((await call).code).toBe(ProtocolErrorCode.AgentOffline);
       expect(await client.closed).toEqual({ code: 1001, reason: 'shutting-down' });
-      expect(client.received.some((frame) => frame.type === 'shutdown')).toBe(true);
+      expect(client.received.map((frame) => frame.type)).toContain('shutdown');
     });
   });
 });

@@ -476,7 +476,7 @@ describe('Dockerfile', () => {
     const users = instructions.filter((line) => line.startsWith('USER '));
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^USER\s+(root|0)(:|\s|$)/);
-    expect(instructions.some((line) => line.startsWith('HEALTHCHECK '))).toBe(true);
+    expect(instructions).toEqual(expect.arrayContaining([expect.stringMatching(/^HEALTHCHECK /)]));
     expect(instructions).toContain('CMD ["controller"]');
   });
 
